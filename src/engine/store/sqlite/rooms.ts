@@ -1,0 +1,69 @@
+import type { Database } from "better-sqlite3";
+import type { JsonObject } from "../../../core/json.js";
+import type { RoomRecord, RoomStore } from "../types.js";
+
+interface RoomRow {
+  id: string;
+  topic: string;
+  closed: number;
+  locked: number;
+  capacity: number | null;
+  creator: string | null;
+  admins: string;
+  bans: string;
+  meta: string;
+  created: number;
+}
+
+function toRoom(row: RoomRow): RoomRecord {
+  return {
+    ...row,
+    closed: row.closed !== 0,
+    locked: row.locked !== 0,
+    admins: JSON.parse(row.admins) as string[],
+    bans: JSON.parse(row.bans) as string[],
+    meta: JSON.parse(row.meta) as JsonObject,
+  };
+}
+
+function toRow(room: RoomRecord): RoomRow {
+  return {
+    id: room.id,
+    topic: room.topic,
+    closed: room.closed ? 1 : 0,
+    locked: room.locked ? 1 : 0,
+    capacity: room.capacity,
+    creator: room.creator,
+    admins: JSON.stringify(room.admins),
+    bans: JSON.stringify(room.bans),
+    meta: JSON.stringify(room.meta),
+    created: room.created,
+  };
+}
+
+export function sqliteRooms(db: Database): RoomStore {
+  const get = db.prepare<[string], RoomRow>(
+    "SELECT id, topic, closed, locked, capacity, creator, admins, bans, meta, created FROM rooms WHERE id = ?",
+  );
+  const put = db.prepare<RoomRow>(
+    `INSERT INTO rooms (id, topic, closed, locked, capacity, creator, admins, bans, meta, created)
+     VALUES (@id, @topic, @closed, @locked, @capacity, @creator, @admins, @bans, @meta, @created)
+     ON CONFLICT (id) DO UPDATE SET topic = excluded.topic, closed = excluded.closed, locked = excluded.locked,
+       capacity = excluded.capacity, creator = excluded.creator, admins = excluded.admins, bans = excluded.bans,
+       meta = excluded.meta, created = excluded.created`,
+  );
+  const remove = db.prepare("DELETE FROM rooms WHERE id = ?");
+
+  return {
+    async get(id: string): Promise<RoomRecord | null> {
+      const row = get.get(id);
+      return row ? toRoom(row) : null;
+    },
+    async put(room: RoomRecord): Promise<void> {
+      put.run(toRow(room));
+    },
+    async delete(id: string): Promise<void> {
+      remove.run(id);
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import type { JsonObject } from "../../core/json.js";
+import type { UserRef } from "../../core/types.js";
+
+export interface NewEvent {
+  type: string;
+  time: number;
+  sender: UserRef;
+  data: JsonObject;
+}
+
+export interface StoredEvent extends NewEvent {
+  stream: string;
+  seq: number;
+}
+
+export interface ReadQuery {
+  /** Inclusive lower bound on seq. */
+  from?: number;
+  /** Exclusive upper bound on seq. */
+  before?: number;
+  limit: number;
+  /** Which end of the range to take `limit` events from; results are always oldest first. */
+  take: "oldest" | "newest";
+}
+
+/** Per-stream ordered history. A stream is a room, a topic, anything with a sequence. */
+export interface HistoryStore {
+  /** Assigns the next gapless seq and resolves only once the event is durable. */
+  append(stream: string, event: NewEvent): Promise<StoredEvent>;
+  read(stream: string, query: ReadQuery): Promise<StoredEvent[]>;
+  /** Highest seq ever assigned in the stream (0 when none), including counter bumps. */
+  lastSeq(stream: string): Promise<number>;
+  /** Lowest seq still held (lastSeq + 1 when nothing is held). */
+  firstSeq(stream: string): Promise<number>;
+  /** Assigns the next seq without storing anything (a counter for content that must not be kept). */
+  bump(stream: string): Promise<number>;
+  /** Drops events beyond the newest `keepLast` or older than `olderThan` (ms epoch). Returns how many. */
+  trim(stream: string, limits: { keepLast?: number; olderThan?: number }): Promise<number>;
+}
+
+export interface RoomRecord {
+  id: string;
+  topic: string;
+  /** Closed rooms admit only administrators and invited users. */
+  closed: boolean;
+  locked: boolean;
+  capacity: number | null;
+  creator: string | null;
+  admins: string[];
+  bans: string[];
+  meta: JsonObject;
+  created: number;
+}
+
+export interface RoomStore {
+  get(id: string): Promise<RoomRecord | null>;
+  put(room: RoomRecord): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+export interface AccountRecord {
+  id: string;
+  name: string;
+  mail: string | null;
+  /** Memory-hard hash (scrypt) in a self-describing string, or null for accounts without a password. */
+  passwordHash: string | null;
+  color: string;
+  created: number;
+  meta: JsonObject;
+}
+
+export class DuplicateError extends Error {
+  constructor(readonly field: string) {
+    super(`duplicate ${field}`);
+  }
+}
+
+export interface AccountStore {
+  /** Throws DuplicateError("name" | "mail") when taken. */
+  create(account: AccountRecord): Promise<void>;
+  byId(id: string): Promise<AccountRecord | null>;
+  byName(name: string): Promise<AccountRecord | null>;
+  byMail(mail: string): Promise<AccountRecord | null>;
+  update(id: string, patch: Partial<Omit<AccountRecord, "id" | "created">>): Promise<void>;
+}
+
+/** Small values with an expiry: revoked token ids, session keys, held invites. */
+export interface KvStore {
+  put(ns: string, key: string, value: JsonObject, expiresAt: number | null): Promise<void>;
+  get(ns: string, key: string): Promise<JsonObject | null>;
+  delete(ns: string, key: string): Promise<boolean>;
+  /** Every live entry of a namespace whose key starts with `prefix`. */
+  list(ns: string, prefix: string): Promise<Array<{ key: string; value: JsonObject }>>;
+}
+
+export interface Store {
+  readonly kind: string;
+  readonly history: HistoryStore;
+  readonly rooms: RoomStore;
+  readonly accounts: AccountStore;
+  readonly kv: KvStore;
+  /** Waits for every pending group commit to be durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}

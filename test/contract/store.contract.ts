@@ -1,0 +1,337 @@
+// Behaviour every Store implementation must show. Tests go through the port only,
+// so the same cases run against SQLite, PostgreSQL or anything else.
+//
+// Decisions this contract pins down beyond the port's doc comments:
+// - Account names and mail addresses are unique case-insensitively (at least for ASCII
+//   letters), and byName/byMail look them up case-insensitively; the stored value keeps
+//   the case it was written with.
+// - kv: an entry is live while expiresAt is null or later than now; delete() of an
+//   expired entry returns false (it no longer exists as far as callers can tell).
+// - An append whose data cannot be serialised rejects and leaves the stream consistent:
+//   every resolved append is readable, the stored seqs are gapless, no seq repeats.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { JsonObject } from "../../src/core/json.js";
+import { DuplicateError, type AccountRecord, type NewEvent, type RoomRecord, type Store } from "../../src/engine/store/types.js";
+
+export interface ContractHandle {
+  store: Store;
+  /** Opens another Store on the same backing data (does not close `store`). */
+  reopen: () => Promise<Store>;
+  /** Closes every Store opened through this handle and removes the backing data. */
+  cleanup: () => Promise<void>;
+}
+
+function ev(n: number, data: JsonObject = { n }): NewEvent {
+  return { type: "message", time: 1_000 + n, sender: { id: "u1", name: "Ann" }, data };
+}
+
+const seqs = (events: Array<{ seq: number }>) => events.map((e) => e.seq);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isDuplicate = (field: string) => (e: unknown) => e instanceof DuplicateError && e.field === field;
+
+function room(id: string, over: Partial<RoomRecord> = {}): RoomRecord {
+  return {
+    id, topic: "Hello ☕", closed: true, locked: false, capacity: 25, creator: "u1",
+    admins: ["u1", "u2"], bans: ["u9"], meta: { theme: { dark: true, tags: ["a", "b"] } }, created: 1_700_000_000_000,
+    ...over,
+  };
+}
+
+function account(id: string, name: string, mail: string | null, over: Partial<AccountRecord> = {}): AccountRecord {
+  return { id, name, mail, passwordHash: "scrypt$1$abc", color: "#aa0000", created: 1_700_000_000_000, meta: { v: 1 }, ...over };
+}
+
+export function storeContract(name: string, open: () => Promise<ContractHandle>): void {
+  const withStore = (fn: (h: ContractHandle) => Promise<void>) => async () => {
+    const handle = await open();
+    try {
+      await fn(handle);
+    } finally {
+      await handle.cleanup();
+    }
+  };
+  const fill = async (store: Store, stream: string, count: number) => {
+    for (let n = 1; n <= count; n++) await store.history.append(stream, ev(n));
+  };
+
+  describe(`Store contract: ${name}`, () => {
+    describe("history sequencing", () => {
+      it("starts at 1 and counts each stream on its own", withStore(async ({ store }) => {
+        const h = store.history;
+        assert.equal((await h.append("a", ev(1))).seq, 1);
+        assert.equal((await h.append("b", ev(2))).seq, 1);
+        assert.equal((await h.append("a", ev(3))).seq, 2);
+        assert.equal(await h.lastSeq("a"), 2);
+        assert.equal(await h.lastSeq("b"), 1);
+      }));
+
+      it("gives 200 concurrent appends 1..200 in call order", withStore(async ({ store }) => {
+        const results = await Promise.all(range(1, 200).map((n) => store.history.append("s", ev(n))));
+        assert.deepEqual(seqs(results), range(1, 200));
+        assert.deepEqual(results.map((e) => e.data.n), range(1, 200));
+        const read = await store.history.read("s", { limit: 1000, take: "oldest" });
+        assert.deepEqual(read.map((e) => [e.seq, e.data.n]), range(1, 200).map((n) => [n, n]));
+      }));
+
+      it("stores every field exactly", withStore(async ({ store }) => {
+        const data: JsonObject = {
+          text: "héllo 👋 日本語 \"quoted\" \\ back", empty: {}, list: [], n: -1.5, big: 9_007_199_254_740_991,
+          nested: { a: [1, "two", { b: null, c: true, d: false }], "ключ": { deep: [[0]] } },
+        };
+        const event: NewEvent = { type: "edit", time: 1_712_345_678_901, sender: { id: "u-7", name: "Zoë 🦊" }, data };
+        const stored = await store.history.append("room:x", event);
+        assert.deepEqual(stored, { ...event, stream: "room:x", seq: 1 });
+        assert.deepEqual(await store.history.read("room:x", { limit: 10, take: "oldest" }), [stored]);
+      }));
+
+      it("reports lastSeq 0 and firstSeq 1 for an unknown stream", withStore(async ({ store }) => {
+        assert.equal(await store.history.lastSeq("nothing"), 0);
+        assert.equal(await store.history.firstSeq("nothing"), 1);
+      }));
+
+      it("interleaves bump with append in call order", withStore(async ({ store }) => {
+        const h = store.history;
+        const [a, b, c, d] = await Promise.all([h.append("s", ev(1)), h.bump("s"), h.append("s", ev(3)), h.bump("s")]);
+        assert.deepEqual([a.seq, b, c.seq, d], [1, 2, 3, 4]);
+        assert.deepEqual(seqs(await h.read("s", { limit: 10, take: "oldest" })), [1, 3]);
+        assert.equal(await h.lastSeq("s"), 4);
+        assert.equal(await h.firstSeq("s"), 1);
+        assert.equal((await h.append("s", ev(5))).seq, 5);
+      }));
+
+      it("counts bumps on a stream that holds no events", withStore(async ({ store }) => {
+        assert.equal(await store.history.bump("t"), 1);
+        assert.equal(await store.history.bump("t"), 2);
+        assert.equal(await store.history.lastSeq("t"), 2);
+        assert.equal(await store.history.firstSeq("t"), 3);
+      }));
+
+      it("rejects unserialisable data and stays consistent", withStore(async ({ store }) => {
+        const h = store.history;
+        await h.append("s", ev(1));
+        const bad = { type: "message", time: 1, sender: { id: "u", name: "U" }, data: { n: 10n } as unknown as JsonObject };
+        const settled = await Promise.allSettled([h.append("s", ev(2)), h.append("s", bad), h.append("s", ev(3))]);
+        assert.equal(settled[1].status, "rejected");
+        const last = await h.lastSeq("s");
+        const held = await h.read("s", { limit: 100, take: "oldest" });
+        assert.deepEqual(seqs(held), range(1, last));
+        for (const r of settled) {
+          if (r.status === "fulfilled") assert.deepEqual(held.find((e) => e.seq === r.value.seq), r.value);
+        }
+        assert.equal((await h.append("s", ev(4))).seq, last + 1);
+      }));
+    });
+
+    describe("history reads", () => {
+      it("takes the newest or oldest of a range, always oldest first", withStore(async ({ store }) => {
+        await fill(store, "s", 30);
+        const read = async (q: Parameters<Store["history"]["read"]>[1]) => seqs(await store.history.read("s", q));
+        assert.deepEqual(await read({ before: 23, limit: 10, take: "newest" }), range(13, 22));
+        assert.deepEqual(await read({ from: 5, limit: 500, take: "oldest" }), range(5, 30));
+        assert.deepEqual(await read({ from: 5, before: 8, limit: 10, take: "oldest" }), [5, 6, 7]);
+        assert.deepEqual(await read({ from: 5, before: 20, limit: 3, take: "newest" }), [17, 18, 19]);
+        assert.deepEqual(await read({ from: 5, before: 20, limit: 3, take: "oldest" }), [5, 6, 7]);
+        assert.deepEqual(await read({ limit: 3, take: "newest" }), [28, 29, 30]);
+        assert.deepEqual(await read({ limit: 3, take: "oldest" }), [1, 2, 3]);
+        assert.deepEqual(await read({ before: 3, limit: 10, take: "newest" }), [1, 2]);
+      }));
+
+      it("returns an empty array when nothing matches", withStore(async ({ store }) => {
+        await fill(store, "s", 5);
+        assert.deepEqual(await store.history.read("s", { from: 6, limit: 10, take: "oldest" }), []);
+        assert.deepEqual(await store.history.read("s", { before: 1, limit: 10, take: "newest" }), []);
+        assert.deepEqual(await store.history.read("s", { limit: 0, take: "newest" }), []);
+        assert.deepEqual(await store.history.read("other", { limit: 10, take: "oldest" }), []);
+      }));
+    });
+
+    describe("history trim", () => {
+      it("keeps the newest keepLast and never reuses a seq", withStore(async ({ store }) => {
+        const h = store.history;
+        await fill(store, "s", 10);
+        assert.equal(await h.trim("s", { keepLast: 3 }), 7);
+        assert.deepEqual(seqs(await h.read("s", { limit: 100, take: "oldest" })), [8, 9, 10]);
+        assert.equal(await h.firstSeq("s"), 8);
+        assert.equal(await h.lastSeq("s"), 10);
+        assert.equal(await h.trim("s", { keepLast: 3 }), 0);
+        assert.equal((await h.append("s", ev(11))).seq, 11);
+      }));
+
+      it("drops events older than a time", withStore(async ({ store }) => {
+        await fill(store, "s", 10); // times 1001..1010
+        assert.equal(await store.history.trim("s", { olderThan: 1_005 }), 4);
+        assert.equal(await store.history.firstSeq("s"), 5);
+        assert.equal(await store.history.trim("s", { olderThan: 1_005, keepLast: 2 }), 4);
+        assert.deepEqual(seqs(await store.history.read("s", { limit: 100, take: "oldest" })), [9, 10]);
+      }));
+
+      it("empties a stream and keeps counting after it", withStore(async ({ store }) => {
+        const h = store.history;
+        await fill(store, "s", 4);
+        await fill(store, "other", 2);
+        assert.equal(await h.trim("s", { keepLast: 0 }), 4);
+        assert.equal(await h.firstSeq("s"), 5);
+        assert.equal(await h.lastSeq("s"), 4);
+        assert.equal((await h.append("s", ev(5))).seq, 5);
+        assert.equal(await h.firstSeq("s"), 5);
+        assert.equal(await h.lastSeq("other"), 2);
+        assert.equal(await h.trim("nothing", { keepLast: 0, olderThan: Date.now() }), 0);
+        assert.equal(await h.trim("s", {}), 0);
+      }));
+    });
+
+    describe("durability", () => {
+      it("keeps resolved appends across close and reopen, seq continues", withStore(async ({ store, reopen }) => {
+        await fill(store, "s", 5);
+        await store.history.bump("s");
+        await store.close();
+        const again = await reopen();
+        assert.deepEqual(seqs(await again.history.read("s", { limit: 100, take: "oldest" })), range(1, 5));
+        assert.equal(await again.history.lastSeq("s"), 6);
+        assert.equal((await again.history.append("s", ev(7))).seq, 7);
+      }));
+
+      it("has flushed data visible to a store opened without a clean close", withStore(async ({ store, reopen }) => {
+        const pending = range(1, 20).map((n) => store.history.append("s", ev(n)));
+        await store.rooms.put(room("r1"));
+        await store.flush();
+        const second = await reopen();
+        assert.deepEqual(seqs(await second.history.read("s", { limit: 100, take: "oldest" })), range(1, 20));
+        assert.equal(await second.history.lastSeq("s"), 20);
+        assert.deepEqual(await second.rooms.get("r1"), room("r1"));
+        assert.deepEqual(seqs(await Promise.all(pending)), range(1, 20));
+      }));
+
+      it("flushes on close, and a second close does not throw", withStore(async ({ store, reopen }) => {
+        const pending = store.history.append("s", ev(1));
+        await store.close();
+        await store.close();
+        assert.equal((await pending).seq, 1);
+        const again = await reopen();
+        assert.equal(await again.history.lastSeq("s"), 1);
+        assert.equal((await again.history.read("s", { limit: 1, take: "newest" }))[0].data.n, 1);
+      }));
+    });
+
+    describe("rooms", () => {
+      it("round-trips every field, overwrites and deletes", withStore(async ({ store }) => {
+        assert.equal(await store.rooms.get("r1"), null);
+        await store.rooms.put(room("r1"));
+        assert.deepEqual(await store.rooms.get("r1"), room("r1"));
+        const changed = room("r1", { topic: "", closed: false, locked: true, capacity: null, creator: null, admins: [], bans: [], meta: {} });
+        await store.rooms.put(changed);
+        assert.deepEqual(await store.rooms.get("r1"), changed);
+        await store.rooms.put(room("r2"));
+        await store.rooms.delete("r1");
+        assert.equal(await store.rooms.get("r1"), null);
+        assert.deepEqual(await store.rooms.get("r2"), room("r2"));
+        await store.rooms.delete("never-existed");
+      }));
+    });
+
+    describe("accounts", () => {
+      it("creates and finds by id, name and mail", withStore(async ({ store }) => {
+        const ann = account("a1", "Ann", "ann@example.org");
+        await store.accounts.create(ann);
+        assert.deepEqual(await store.accounts.byId("a1"), ann);
+        assert.deepEqual(await store.accounts.byName("Ann"), ann);
+        assert.deepEqual(await store.accounts.byName("aNN"), ann);
+        assert.deepEqual(await store.accounts.byMail("ann@example.org"), ann);
+        assert.deepEqual(await store.accounts.byMail("ANN@Example.org"), ann);
+        assert.equal(await store.accounts.byId("zz"), null);
+        assert.equal(await store.accounts.byName("Bob"), null);
+        assert.equal(await store.accounts.byMail("bob@example.org"), null);
+      }));
+
+      it("refuses a taken name or mail with DuplicateError", withStore(async ({ store }) => {
+        await store.accounts.create(account("a1", "Ann", "ann@example.org"));
+        await assert.rejects(store.accounts.create(account("a2", "ANN", "other@example.org")), isDuplicate("name"));
+        await assert.rejects(store.accounts.create(account("a3", "Bob", "Ann@Example.org")), isDuplicate("mail"));
+        assert.equal(await store.accounts.byId("a2"), null);
+        assert.equal(await store.accounts.byId("a3"), null);
+      }));
+
+      it("allows many accounts without mail", withStore(async ({ store }) => {
+        await store.accounts.create(account("a1", "Ann", null, { passwordHash: null }));
+        await store.accounts.create(account("a2", "Bob", null));
+        assert.equal((await store.accounts.byId("a1"))?.mail, null);
+        assert.equal((await store.accounts.byId("a1"))?.passwordHash, null);
+        assert.equal((await store.accounts.byId("a2"))?.name, "Bob");
+      }));
+
+      it("patches only the given fields", withStore(async ({ store }) => {
+        const ann = account("a1", "Ann", "ann@example.org");
+        await store.accounts.create(ann);
+        await store.accounts.update("a1", { passwordHash: "scrypt$1$new", meta: { v: 2, tags: ["x"] } });
+        assert.deepEqual(await store.accounts.byId("a1"), { ...ann, passwordHash: "scrypt$1$new", meta: { v: 2, tags: ["x"] } });
+        await store.accounts.update("a1", { name: "Anna", mail: null, color: "#00ff00" });
+        const anna = { ...ann, name: "Anna", mail: null, color: "#00ff00", passwordHash: "scrypt$1$new", meta: { v: 2, tags: ["x"] } };
+        assert.deepEqual(await store.accounts.byId("a1"), anna);
+        assert.deepEqual(await store.accounts.byName("anna"), anna);
+        assert.equal(await store.accounts.byName("Ann"), null);
+        assert.equal(await store.accounts.byMail("ann@example.org"), null);
+      }));
+
+      it("refuses an update to a taken name or mail", withStore(async ({ store }) => {
+        await store.accounts.create(account("a1", "Ann", "ann@example.org"));
+        await store.accounts.create(account("a2", "Bob", "bob@example.org"));
+        await assert.rejects(store.accounts.update("a2", { name: "ann" }), isDuplicate("name"));
+        await assert.rejects(store.accounts.update("a2", { mail: "ANN@example.org" }), isDuplicate("mail"));
+        assert.deepEqual(await store.accounts.byId("a2"), account("a2", "Bob", "bob@example.org"));
+      }));
+    });
+
+    describe("kv", () => {
+      it("puts, gets, overwrites and deletes", withStore(async ({ store }) => {
+        const kv = store.kv;
+        assert.equal(await kv.get("ns", "k"), null);
+        await kv.put("ns", "k", { a: 1, s: "ü" }, null);
+        assert.deepEqual(await kv.get("ns", "k"), { a: 1, s: "ü" });
+        await kv.put("ns", "k", { a: 2 }, Date.now() + 60_000);
+        assert.deepEqual(await kv.get("ns", "k"), { a: 2 });
+        assert.equal(await kv.delete("ns", "k"), true);
+        assert.equal(await kv.delete("ns", "k"), false);
+        assert.equal(await kv.get("ns", "k"), null);
+      }));
+
+      it("keeps namespaces apart", withStore(async ({ store }) => {
+        await store.kv.put("a", "k", { from: "a" }, null);
+        await store.kv.put("b", "k", { from: "b" }, null);
+        assert.deepEqual(await store.kv.get("a", "k"), { from: "a" });
+        assert.equal(await store.kv.delete("a", "k"), true);
+        assert.deepEqual(await store.kv.get("b", "k"), { from: "b" });
+        assert.deepEqual(await store.kv.list("b", ""), [{ key: "k", value: { from: "b" } }]);
+      }));
+
+      it("hides entries once expired", withStore(async ({ store }) => {
+        const kv = store.kv;
+        await kv.put("ns", "past", { x: 1 }, Date.now() - 1);
+        await kv.put("ns", "soon", { x: 2 }, Date.now() + 50);
+        await kv.put("ns", "forever", { x: 3 }, null);
+        assert.equal(await kv.get("ns", "past"), null);
+        assert.deepEqual(await kv.get("ns", "soon"), { x: 2 });
+        await sleep(80);
+        assert.equal(await kv.get("ns", "soon"), null);
+        assert.deepEqual((await kv.list("ns", "")).map((e) => e.key), ["forever"]);
+        assert.equal(await kv.delete("ns", "past"), false);
+        assert.deepEqual(await kv.get("ns", "forever"), { x: 3 });
+      }));
+
+      it("lists live entries by literal prefix, % and _ included", withStore(async ({ store }) => {
+        const kv = store.kv;
+        for (const key of ["a%b", "a_b", "axb", "a%c", "b%", "A%b", "a%"]) await kv.put("ns", key, { key }, null);
+        await kv.put("ns", "a%dead", { key: "dead" }, Date.now() - 1);
+        await kv.put("other", "a%b", { key: "other" }, null);
+        const keys = async (prefix: string) => (await kv.list("ns", prefix)).map((e) => e.key).sort();
+        assert.deepEqual(await keys("a%"), ["a%", "a%b", "a%c"]);
+        assert.deepEqual(await keys("a_"), ["a_b"]);
+        assert.deepEqual(await keys("a%b"), ["a%b"]);
+        assert.deepEqual(await keys("zz"), []);
+        assert.deepEqual(await keys(""), ["A%b", "a%", "a%b", "a%c", "a_b", "axb", "b%"].sort());
+        assert.deepEqual((await kv.list("ns", "a%b"))[0], { key: "a%b", value: { key: "a%b" } });
+      }));
+    });
+  });
+}
