@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+import { ConfigError, loadConfig } from "./config/load.js";
+import { createLogger } from "./observability/log.js";
+import { startServer } from "./server.js";
+
+const HELP = `switchboard — one realtime messaging server, five wire protocols
+
+Usage:
+  switchboard start [options]     run the server
+  switchboard --help              this text
+
+Options (flags > SWITCHBOARD_* environment > config file > defaults):
+  --port <n>            port to listen on (default 4040; env SWITCHBOARD_PORT)
+  --host <addr>         address to bind (default 0.0.0.0; env SWITCHBOARD_HOST)
+  --data <dir>          data folder, holds the SQLite file (default ./data; env SWITCHBOARD_DATA)
+  --log-level <level>   fatal|error|warn|info|debug|trace|silent (env SWITCHBOARD_LOG_LEVEL)
+  --config <file>       JSON config file (env SWITCHBOARD_CONFIG; default ./switchboard.json if present)
+  --set <key.path=val>  any other setting, e.g. --set instalk.idleMs=30000
+                        (env form: SWITCHBOARD_INSTALK__IDLE_MS=30000)
+
+Endpoints: /websocket (instalk), /healthz, /readyz, /metrics
+`;
+
+async function start(argv: string[]): Promise<void> {
+  const config = loadConfig(argv);
+  const log = createLogger(config.logLevel);
+  const server = await startServer(config, log);
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = true;
+    log.info({ signal }, "draining");
+    const force = setTimeout(() => {
+      log.error("drain took too long; exiting");
+      process.exit(1);
+    }, config.drainMs);
+    force.unref();
+    server.stop().then(
+      () => {
+        log.flush();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err }, "drain failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(HELP);
+    return;
+  }
+  if (command === "start") return start(rest);
+  process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
+  process.exitCode = 2;
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : (err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

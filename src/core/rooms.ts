@@ -1,0 +1,135 @@
+import type { JsonObject } from "./json.js";
+import type { ReadQuery, RoomRecord, Store, StoredEvent } from "../engine/store/types.js";
+import type { Hub } from "./hub.js";
+import type { Presence } from "./presence.js";
+import { channels, type CoreEvent, type Identity, type Subscriber, type UserRef } from "./types.js";
+
+export type JoinResult =
+  | {
+      ok: true;
+      room: RoomRecord;
+      /** The other members, one per user. */
+      members: Identity[];
+      /** The newest stored events, oldest first. */
+      history: StoredEvent[];
+      /** Call once the snapshot has been sent: live events follow, none twice. */
+      release: () => void;
+    }
+  | { ok: false; code: "room.banned" | "room.closed" | "room.full" | "room.locked" };
+
+export interface Except {
+  user?: string;
+  conn?: string;
+}
+
+export function newRoom(id: string, now: number, creator: string | null = null): RoomRecord {
+  return { id, topic: "", closed: false, locked: false, capacity: null, creator, admins: creator ? [creator] : [], bans: [], meta: {}, created: now };
+}
+
+/** Rooms: membership, presence, stored events with gapless seq, and ephemeral signals. */
+export class Rooms {
+  constructor(
+    private readonly store: Store,
+    private readonly hub: Hub,
+    private readonly presence: Presence,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  stream(roomId: string): string {
+    return channels.room(roomId);
+  }
+
+  get(roomId: string): Promise<RoomRecord | null> {
+    return this.store.rooms.get(roomId);
+  }
+
+  async open(roomId: string, creator: string | null = null): Promise<RoomRecord> {
+    const existing = await this.store.rooms.get(roomId);
+    if (existing) return existing;
+    const room = newRoom(roomId, this.now(), creator);
+    await this.store.rooms.put(room);
+    return room;
+  }
+
+  async join(sub: Subscriber, who: Identity, roomId: string, historyLimit: number): Promise<JoinResult> {
+    const room = await this.open(roomId, who.guest ? null : who.id);
+    if (room.bans.includes(who.id)) return { ok: false, code: "room.banned" };
+    const channel = this.stream(roomId);
+    const attachment = await this.hub.attach(channel, sub, true);
+    const first = await this.presence.add(channel, sub.connId, who);
+    const members = (await this.presence.members(channel)).filter((m) => m.id !== who.id);
+    const history = historyLimit > 0 ? await this.store.history.read(channel, { limit: historyLimit, take: "newest" }) : [];
+    if (first) await this.signal(roomId, who, "joined", profile(who), { user: who.id });
+    const floor = history.length > 0 ? history[history.length - 1].seq : 0;
+    return { ok: true, room, members, history, release: () => attachment.release(floor) };
+  }
+
+  /** `how` tells the others whether the user left on purpose or its connection went away. */
+  async leave(sub: Subscriber, who: Identity, roomId: string, how: "leave" | "disconnect"): Promise<void> {
+    const channel = this.stream(roomId);
+    this.hub.detach(channel, sub.connId);
+    const last = await this.presence.remove(channel, sub.connId, who.id);
+    if (last) await this.signal(roomId, who, "left", { ...profile(who), how });
+  }
+
+  isMember(sub: Subscriber, roomId: string): boolean {
+    return this.hub.isAttached(this.stream(roomId), sub.connId);
+  }
+
+  members(roomId: string): Promise<Identity[]> {
+    return this.presence.members(this.stream(roomId));
+  }
+
+  /** Stores the event (group-committed), then fans it out: nobody hears of it before it is durable. */
+  async post(roomId: string, sender: UserRef, type: string, data: JsonObject): Promise<StoredEvent> {
+    const stored = await this.store.history.append(this.stream(roomId), {
+      type,
+      time: this.now(),
+      sender: { id: sender.id, name: sender.name },
+      data,
+    });
+    await this.hub.publish(toCoreEvent(stored));
+    return stored;
+  }
+
+  signal(roomId: string, sender: UserRef, type: string, data: JsonObject, except: Except = {}): Promise<void> {
+    const event: CoreEvent = {
+      channel: this.stream(roomId),
+      type,
+      time: this.now(),
+      sender: { id: sender.id, name: sender.name },
+      data,
+      exceptUser: except.user,
+      exceptConn: except.conn,
+    };
+    return this.hub.publish(event);
+  }
+
+  async setTopic(roomId: string, sender: UserRef, topic: string): Promise<StoredEvent> {
+    const room = await this.open(roomId);
+    await this.store.rooms.put({ ...room, topic });
+    return this.post(roomId, sender, "set-room-topic", { topic });
+  }
+
+  /** After a rename: refresh presence so member lists show the new name. */
+  async renamed(sub: Subscriber, who: Identity, roomId: string): Promise<void> {
+    await this.presence.update(this.stream(roomId), sub.connId, who);
+  }
+
+  history(roomId: string, query: ReadQuery): Promise<StoredEvent[]> {
+    return this.store.history.read(this.stream(roomId), query);
+  }
+
+  lastSeq(roomId: string): Promise<number> {
+    return this.store.history.lastSeq(this.stream(roomId));
+  }
+}
+
+/** What other members need to show a user: carried on joined/left signals. */
+export function profile(who: Identity): JsonObject {
+  return { color: who.color, verified: who.verified, guest: who.guest };
+}
+
+export function toCoreEvent(stored: StoredEvent): CoreEvent {
+  return { channel: stored.stream, type: stored.type, seq: stored.seq, time: stored.time, sender: stored.sender, data: stored.data };
+}

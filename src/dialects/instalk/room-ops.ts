@@ -1,0 +1,114 @@
+import type { JsonObject } from "../../core/json.js";
+import type { InstalkSession } from "./session.js";
+import { renderHistory, wireUser } from "./render.js";
+import { dataSchemas, issuesToErrors, ROOM_ID, type DataSchemas } from "./schema.js";
+
+type Frame = Record<string, unknown>;
+
+const MEMBER_OPS = new Set(["leave", "msg", "load", "sync", "fetch", "bt", "st", "away", "set-room-topic"]);
+
+/** The `{"r","o"}` operations of one session, and the rooms that session is in. */
+export class RoomOps {
+  private readonly joined = new Set<string>();
+  private readonly schemas: DataSchemas;
+  /** The last message still being stored: typing signals wait for it so they never overtake it. */
+  private lastPost: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly s: InstalkSession) {
+    this.schemas = dataSchemas(s.ctx.config.instalk.maxBodyChars);
+  }
+
+  async handle(frame: Frame): Promise<void> {
+    const { r, o } = frame;
+    const echo: JsonObject = {};
+    if (typeof r === "string") echo.r = r;
+    if (typeof o === "string") echo.o = o;
+    if (typeof o !== "string") return this.s.badRequest(echo, { o: "required" });
+    if (o !== "join" && !MEMBER_OPS.has(o)) return this.s.sendText(JSON.stringify({ ...echo, error: { code: 400, msg: "operation.unsupported" } }));
+    if (typeof r !== "string" || !ROOM_ID.test(r)) {
+      if (o === "join") return this.s.send({ ...echo, o: "join-failed", reason: { code: "room.invalid" } });
+      return this.s.badRequest(echo, { r: "must be 1-64 characters of A-Z a-z 0-9 _ . -" });
+    }
+    if (o === "join") return this.join(r);
+    if (!this.joined.has(r)) return this.s.send({ r, o, error: { code: 404, msg: "room.not-joined" } });
+    const rooms = this.s.ctx.core.rooms;
+    const user = this.s.user;
+    switch (o) {
+      case "leave":
+        this.joined.delete(r);
+        await rooms.leave(this.s, user, r, "leave");
+        return this.s.send({ r, o: "room-bye" });
+      case "bt":
+      case "st":
+      case "away":
+        void this.lastPost.then(() => rooms.signal(r, user, o, {}, { user: user.id }));
+        return;
+    }
+    const schema = this.schemas[o as keyof DataSchemas];
+    const parsed = schema.safeParse(frame.data ?? {});
+    if (!parsed.success) return this.s.badRequest({ r, o }, issuesToErrors(parsed.error, "data"));
+    const data = parsed.data as JsonObject;
+    const cfg = this.s.ctx.config.instalk;
+    switch (o) {
+      case "msg":
+        // Not awaited: the append is queued in order now; the fan-out follows the commit.
+        this.lastPost = rooms.post(r, user, "msg", { body: data.body, mentions: data.mentions, attachments: data.attachments }).catch((err: unknown) => {
+          this.s.ctx.log.error({ err, conn: this.s.connId }, "message not stored");
+          this.s.send({ r, o, error: { code: 500, msg: "message.not-stored" } });
+        });
+        return;
+      case "set-room-topic":
+        await rooms.setTopic(r, user, data.topic as string);
+        return;
+      case "load": {
+        const events = await rooms.history(r, { before: data["last-msg-nr"] as number, limit: cfg.loadPage, take: "newest" });
+        return this.s.sendText(`{"r":${JSON.stringify(r)},"o":"load","data":{"messages":${renderHistory(events)}}}`);
+      }
+      case "fetch": {
+        const events = await rooms.history(r, { before: data.before as number, limit: cfg.fetchPage, take: "newest" });
+        return this.s.sendText(`{"r":${JSON.stringify(r)},"o":"fetch","data":{"messages":${renderHistory(events)}}}`);
+      }
+      case "sync": {
+        const events = await rooms.history(r, { from: data.from as number, limit: cfg.syncPage + 1, take: "oldest" });
+        const more = events.length > cfg.syncPage;
+        if (more) events.length = cfg.syncPage;
+        return this.s.sendText(`{"r":${JSON.stringify(r)},"o":"sync","data":{"messages":${renderHistory(events)},"more":${more}}}`);
+      }
+    }
+  }
+
+  private async join(r: string): Promise<void> {
+    const cfg = this.s.ctx.config.instalk;
+    const rooms = this.s.ctx.core.rooms;
+    if (this.joined.has(r)) {
+      const [members, history, room] = await Promise.all([rooms.members(r), rooms.history(r, { limit: cfg.joinHistory, take: "newest" }), rooms.get(r)]);
+      return this.welcome(r, members.filter((m) => m.id !== this.s.user.id).map(wireUser), renderHistory(history), room?.topic ?? "");
+    }
+    if (this.joined.size >= cfg.maxRoomsPerConnection) return this.s.send({ r, o: "join-failed", reason: { code: "rooms.too-many" } });
+    const result = await rooms.join(this.s, this.s.user, r, cfg.joinHistory);
+    if (!result.ok) return this.s.send({ r, o: "join-failed", reason: { code: result.code } });
+    this.joined.add(r);
+    this.welcome(r, result.members.map(wireUser), renderHistory(result.history), result.room.topic);
+    result.release();
+  }
+
+  private welcome(r: string, members: unknown[], messages: string, topic: string): void {
+    this.s.sendText(`{"r":${JSON.stringify(r)},"o":"room-welcome","data":{"members":${JSON.stringify(members)},"messages":${messages},"topic":${JSON.stringify(topic)}}}`);
+  }
+
+  /** Identify changed the user: every room it is in gets a stored set-user-info event. */
+  async announceUserInfo(): Promise<void> {
+    const rooms = this.s.ctx.core.rooms;
+    for (const r of this.joined) {
+      await rooms.renamed(this.s, this.s.user, r);
+      await rooms.post(r, this.s.user, "set-user-info", { user: { ...wireUser(this.s.user) } });
+    }
+  }
+
+  async leaveAll(): Promise<void> {
+    const rooms = this.s.ctx.core.rooms;
+    const all = [...this.joined];
+    this.joined.clear();
+    await Promise.all(all.map((r) => rooms.leave(this.s, this.s.user, r, "disconnect")));
+  }
+}

@@ -1,0 +1,41 @@
+import { z } from "zod";
+
+export const ROOM_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+export const NAME = /^[\p{L}\p{N} ._-]{1,32}$/u;
+export const MAIL = /^[^@\s]+@[^@\s]+$/;
+export const SUPPORTED_VERSIONS = ["0.1"];
+
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const chars = (s: string) => [...s].length;
+
+/** Per-operation `data` schemas; the server's own fields (sid, nr, time) are dropped, not trusted. */
+export function dataSchemas(maxBodyChars: number) {
+  return {
+    msg: z.object({
+      body: z.string().refine((s) => chars(s) >= 1 && chars(s) <= maxBodyChars, { message: `body must be 1-${maxBodyChars} characters` }),
+      mentions: z.array(z.json()).max(100).default([]),
+      attachments: z.array(z.json()).max(100).default([]),
+    }),
+    load: z.object({ "last-msg-nr": count }),
+    sync: z.object({ from: count }),
+    fetch: z.object({ before: count }),
+    "set-room-topic": z.object({
+      topic: z.string().refine((s) => chars(s) <= maxBodyChars, { message: `topic must be at most ${maxBodyChars} characters` }),
+    }),
+  };
+}
+
+export const identifySchema = z.object({
+  identity: z.string(),
+  mail: z.string().optional(),
+  token: z.string().optional(),
+});
+
+export type DataSchemas = ReturnType<typeof dataSchemas>;
+
+/** zod issues as the protocol's `errors` object: dotted path → message. */
+export function issuesToErrors(error: z.ZodError, prefix: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const issue of error.issues) out[[prefix, ...issue.path.map(String)].join(".")] = issue.message;
+  return out;
+}

@@ -1,0 +1,183 @@
+import type { JsonObject } from "../../core/json.js";
+import { colorFor, guestIdentity } from "../../core/identity.js";
+import { TokenBucket } from "../../core/rate-limit.js";
+import type { Identity, OutFrame, Subscriber } from "../../core/types.js";
+import type { Timed } from "../../transport/timer-wheel.js";
+import type { WsConnection } from "../../transport/ws-connection.js";
+import type { DialectContext } from "../types.js";
+import { RoomOps } from "./room-ops.js";
+import { errorFrame, instalkRenderer, wireUser } from "./render.js";
+import { identifySchema, MAIL, NAME, SUPPORTED_VERSIONS } from "./schema.js";
+
+type Frame = Record<string, unknown>;
+
+/** One instalk WebSocket: init, identify, heart-beat, and room operations through the core. */
+export class InstalkSession implements Subscriber, Timed {
+  readonly renderer = instalkRenderer;
+  user: Identity;
+  deadline: number;
+  private phase: "waiting" | "initializing" | "ready" = "waiting";
+  private closing = false;
+  /** Frames are handled one after another so that a join completes before the next frame uses the room. */
+  private chain: Promise<void> = Promise.resolve();
+  private readonly bucket: TokenBucket;
+  readonly rooms: RoomOps;
+
+  constructor(
+    readonly conn: WsConnection,
+    readonly ctx: DialectContext,
+    token: string | null,
+  ) {
+    this.user = this.freshGuest();
+    const limits = ctx.config.limits;
+    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.burst);
+    this.rooms = new RoomOps(this);
+    this.deadline = Date.now() + ctx.config.instalk.graceMs;
+    ctx.wheel.schedule(this);
+    conn.bind({ onFrame: (data) => this.onFrame(data), onClose: () => this.onClose() });
+    if (token) this.chain = this.adoptToken(token);
+  }
+
+  /** A token on the upgrade request makes the welcome user that account; a bad one leaves a guest. */
+  private async adoptToken(token: string): Promise<void> {
+    const account = await this.ctx.core.auth.verify(token).catch(() => null);
+    if (!account) return;
+    this.ctx.core.names.release(this.user.name, this.conn.id);
+    this.user = account;
+  }
+
+  get connId(): string {
+    return this.conn.id;
+  }
+
+  deliver(frame: OutFrame): void {
+    this.conn.send(frame);
+  }
+
+  send(value: unknown): void {
+    this.conn.send(JSON.stringify(value));
+  }
+
+  sendText(text: string): void {
+    this.conn.send(text);
+  }
+
+  onDeadline(): void {
+    this.send({ timeout: 1 });
+    this.end(1000, "timeout");
+  }
+
+  end(code: number, reason: string): void {
+    this.closing = true;
+    this.deadline = 0;
+    this.conn.close(code, reason);
+  }
+
+  private freshGuest(): Identity {
+    for (;;) {
+      const guest = guestIdentity();
+      if (this.ctx.core.names.claim(guest.name, this.conn.id)) return guest;
+    }
+  }
+
+  private onFrame(data: Buffer): void {
+    if (this.closing) return;
+    this.ctx.metrics.framesIn.inc({ dialect: "instalk" });
+    if (this.phase === "ready") this.deadline = Date.now() + this.ctx.config.instalk.idleMs;
+    if (data.length > this.ctx.config.limits.maxFrameBytes) return this.protocolError(413, "frame.too-large");
+    let frame: unknown;
+    try {
+      frame = JSON.parse(data.toString("utf8"));
+    } catch {
+      frame = undefined;
+    }
+    const isObject = typeof frame === "object" && frame !== null && !Array.isArray(frame);
+    if (this.phase === "waiting") {
+      this.phase = "initializing";
+      const first = isObject ? (frame as Frame) : null;
+      this.chain = this.chain.then(() => this.init(first));
+      return;
+    }
+    if (!isObject) return this.protocolError(400, "json.malformed");
+    if (!this.bucket.take()) return this.protocolError(429, "rate.limited");
+    const work = () => this.dispatch(frame as Frame).catch((err: unknown) => this.internalError(frame as Frame, err));
+    this.chain = this.chain.then(work);
+  }
+
+  private protocolError(code: number, msg: string): void {
+    this.ctx.metrics.protocolErrors.inc({ dialect: "instalk", code: String(code) });
+    this.sendText(errorFrame(code, msg));
+  }
+
+  private internalError(frame: Frame, err: unknown): void {
+    this.ctx.log.error({ err, conn: this.conn.id, o: frame.o }, "instalk operation failed");
+    const echo: JsonObject = {};
+    if (typeof frame.r === "string") echo.r = frame.r;
+    if (typeof frame.o === "string") echo.o = frame.o;
+    this.sendText(errorFrame(500, "internal.error", echo));
+  }
+
+  private init(frame: Frame | null): void {
+    if (frame === null || !("v" in frame)) {
+      this.send({ o: "connect-failed", reason: { code: "init.required" } });
+      return this.end(1002, "init required");
+    }
+    if (typeof frame.v !== "string" || !SUPPORTED_VERSIONS.includes(frame.v)) {
+      this.send({ o: "connect-failed", reason: { code: "version.unsupported", supported: SUPPORTED_VERSIONS } });
+      return this.end(1002, "version unsupported");
+    }
+    this.phase = "ready";
+    this.deadline = Date.now() + this.ctx.config.instalk.idleMs;
+    this.send({ welcome: 1, user: wireUser(this.user) });
+  }
+
+  private async dispatch(frame: Frame): Promise<void> {
+    if ("heart-beat" in frame) {
+      if (typeof frame["heart-beat"] !== "number") return this.badRequest({}, { "heart-beat": "must be a number" });
+      return this.send({ "heart-beat-ack": frame["heart-beat"] });
+    }
+    if ("v" in frame && !("o" in frame)) return this.send({ welcome: 1, user: wireUser(this.user) });
+    if ("identity" in frame) return this.identify(frame);
+    if ("o" in frame || "r" in frame) return this.rooms.handle(frame);
+    this.badRequest({}, { o: "required" });
+  }
+
+  badRequest(echo: JsonObject, errors: Record<string, string>): void {
+    this.ctx.metrics.protocolErrors.inc({ dialect: "instalk", code: "400" });
+    this.sendText(errorFrame(400, "request.bad", echo, errors));
+  }
+
+  private async identify(frame: Frame): Promise<void> {
+    const parsed = identifySchema.safeParse(frame);
+    const refuse = (code: string) => this.send({ identified: false, reason: { code } });
+    if (!parsed.success || !NAME.test(parsed.data.identity)) return refuse("name.invalid");
+    const { identity: name, mail, token } = parsed.data;
+    if (mail !== undefined && mail !== "" && !MAIL.test(mail)) return refuse("mail.invalid");
+    const core = this.ctx.core;
+    let next: Identity;
+    if (token !== undefined && token !== "") {
+      const account = await core.auth.verify(token);
+      if (!account || account.name.toLowerCase() !== name.toLowerCase()) return refuse("token.invalid");
+      next = { ...account, id: this.user.id };
+    } else {
+      if (await core.auth.isAccountName(name)) return refuse("name.taken");
+      if (!core.names.claim(name, this.conn.id)) return refuse("name.taken");
+      next = { id: this.user.id, name, color: colorFor(name), verified: false, guest: this.user.guest };
+    }
+    if (next.name.toLowerCase() !== this.user.name.toLowerCase()) core.names.release(this.user.name, this.conn.id);
+    this.user = next;
+    this.send({ identified: true, user: wireUser(next) });
+    await this.rooms.announceUserInfo();
+  }
+
+  private onClose(): void {
+    this.closing = true;
+    this.deadline = 0;
+    this.ctx.core.names.release(this.user.name, this.conn.id);
+    this.ctx.metrics.connections.dec({ dialect: "instalk" });
+    this.chain = this.chain.then(() => this.rooms.leaveAll()).catch((err: unknown) => {
+      this.ctx.log.error({ err, conn: this.conn.id }, "instalk cleanup failed");
+    });
+    this.ctx.log.info({ conn: this.conn.id, dialect: "instalk" }, "connection closed");
+  }
+}

@@ -1,0 +1,5 @@
+import type { DialectFactory } from "./types.js";
+import { instalk } from "./instalk/index.js";
+
+/** Every dialect the server speaks. A new dialect is a new folder and one line here. */
+export const dialects: DialectFactory[] = [instalk];

@@ -1,0 +1,93 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { WebSocketServer } from "ws";
+import type { HttpRefusal, Route, WsRoute } from "../dialects/types.js";
+import type { Logger } from "../observability/log.js";
+import type { Metrics } from "../observability/metrics.js";
+import { WsConnection } from "./ws-connection.js";
+
+export interface HttpServerOptions {
+  routes: Route[];
+  /** Hard cap on one inbound WebSocket message; dialects apply their own smaller limits with a protocol error. */
+  maxPayload: number;
+  maxQueueBytes: number;
+  log: Logger;
+  metrics: Metrics;
+  isReady(): boolean;
+}
+
+export interface HttpTransport {
+  server: Server;
+  connections: Set<WsConnection>;
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function refuseUpgrade(socket: Socket, refusal: HttpRefusal): void {
+  const headers = { "Content-Type": "application/json", ...refusal.headers, "Content-Length": String(Buffer.byteLength(refusal.body)), Connection: "close" };
+  const reason = refusal.status === 400 ? "Bad Request" : refusal.status === 401 ? "Unauthorized" : refusal.status === 404 ? "Not Found" : "Error";
+  const head = [`HTTP/1.1 ${refusal.status} ${reason}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join("\r\n");
+  socket.end(`${head}\r\n\r\n${refusal.body}`);
+}
+
+/** One HTTP server on one port: built-in probes, dialect HTTP routes, and WebSocket upgrades routed by path. */
+export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
+  const { routes, log, metrics } = opts;
+  const connections = new Set<WsConnection>();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, clientTracking: false });
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    void handleHttp(req, res, url).catch((err: unknown) => {
+      log.error({ err, path: url.pathname }, "http handler failed");
+      if (!res.headersSent) sendJson(res, 500, { code: 500, reason: "internal error" });
+      else res.destroy();
+    });
+  });
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
+    if (url.pathname === "/readyz") return opts.isReady() ? sendJson(res, 200, { status: "ready" }) : sendJson(res, 503, { status: "draining" });
+    if (url.pathname === "/metrics") {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { "content-type": metrics.registry.contentType });
+      return void res.end(text);
+    }
+    const route = routes.find((r) => r.kind === "http" && r.match(url.pathname));
+    if (route && route.kind === "http") return route.handle(req, res, url);
+    sendJson(res, 404, { code: 404, reason: "not found" });
+  }
+
+  server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const route = routes.find((r): r is WsRoute => r.kind === "ws" && r.match(url.pathname));
+    if (!route) return refuseUpgrade(socket, { status: 404, body: JSON.stringify({ code: 404, reason: "not found" }) });
+    if (!opts.isReady()) return refuseUpgrade(socket, { status: 503, body: JSON.stringify({ code: 503, reason: "draining" }) });
+    void Promise.resolve(route.refuse?.(req, url) ?? null)
+      .then((refusal) => {
+        if (refusal) return refuseUpgrade(socket, refusal);
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          const remote = req.socket.remoteAddress ?? "";
+          const conn = new WsConnection(ws, socket, remote, opts.maxQueueBytes, (c) => {
+            metrics.slowReaders.inc();
+            log.warn({ conn: c.id }, "slow reader disconnected");
+          });
+          connections.add(conn);
+          ws.once("close", () => connections.delete(conn));
+          route.accept(conn, req, url);
+        });
+      })
+      .catch((err: unknown) => {
+        log.error({ err, path: url.pathname }, "upgrade failed");
+        socket.destroy();
+      });
+  });
+
+  server.on("clientError", (_err, socket) => socket.destroy());
+  return { server, connections };
+}

@@ -1,0 +1,100 @@
+import type { Socket } from "node:net";
+import { WebSocket } from "ws";
+import { OutFrame } from "../core/types.js";
+import { markDirty, type Flushable } from "./flush.js";
+import { textFrame } from "./ws-frame.js";
+
+export interface ConnectionEvents {
+  onFrame(data: Buffer, isBinary: boolean): void;
+  onClose(code: number, abrupt: boolean): void;
+}
+
+let nextId = 1;
+
+/**
+ * One WebSocket. Outbound frames are pre-built (shared between recipients),
+ * queued, and written together once per event-loop turn. A reader that lets
+ * more than `maxQueueBytes` pile up is cut off rather than buffered.
+ */
+export class WsConnection implements Flushable {
+  readonly id = `c${(nextId++).toString(36)}`;
+  private queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private handlers: ConnectionEvents | null = null;
+  private closed = false;
+  closeCode = 0;
+
+  constructor(
+    private readonly ws: WebSocket,
+    private readonly socket: Socket,
+    readonly remoteAddress: string,
+    private readonly maxQueueBytes: number,
+    private readonly onSlowReader: (conn: WsConnection) => void,
+  ) {
+    ws.on("message", (data: Buffer, isBinary: boolean) => this.handlers?.onFrame(data, isBinary));
+    ws.on("close", (code: number) => this.finish(code));
+    ws.on("error", () => this.terminate());
+  }
+
+  /** Called by the dialect in the same turn the connection is accepted, before any frame can arrive. */
+  bind(handlers: ConnectionEvents): void {
+    this.handlers = handlers;
+  }
+
+  get open(): boolean {
+    return !this.closed && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  send(frame: OutFrame | string): void {
+    if (!this.open) return;
+    let wire: Buffer;
+    if (typeof frame === "string") wire = textFrame(frame);
+    else wire = frame.wire ??= textFrame(frame.text);
+    this.queue.push(wire);
+    this.queuedBytes += wire.length;
+    if (this.queuedBytes + this.socket.writableLength > this.maxQueueBytes) {
+      this.onSlowReader(this);
+      this.terminate();
+      return;
+    }
+    markDirty(this);
+  }
+
+  flush(): void {
+    if (this.queue.length === 0) return;
+    const batch = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    if (!this.open) return;
+    if (batch.length === 1) {
+      this.socket.write(batch[0]);
+      return;
+    }
+    this.socket.cork();
+    for (const wire of batch) this.socket.write(wire);
+    this.socket.uncork();
+  }
+
+  /** Sends what is queued, then a close frame. */
+  close(code = 1000, reason = ""): void {
+    if (this.closed) return;
+    this.flush();
+    this.closeCode = code;
+    this.ws.close(code, reason);
+  }
+
+  terminate(): void {
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.ws.terminate();
+  }
+
+  private finish(code: number): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue = [];
+    // A close we did not start cleanly (no close frame, or 1006) is an abrupt loss.
+    const abrupt = this.closeCode === 0 && (code === 1006 || code === 1005);
+    this.handlers?.onClose(code, abrupt);
+  }
+}
