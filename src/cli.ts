@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { takeFlags, tokenCreate, userAdd } from "./cli/admin.js";
 import { ConfigError, loadConfig } from "./config/load.js";
 import { createLogger } from "./observability/log.js";
 import { startServer } from "./server.js";
@@ -6,8 +7,13 @@ import { startServer } from "./server.js";
 const HELP = `switchboard — one realtime messaging server, five wire protocols
 
 Usage:
-  switchboard start [options]     run the server
-  switchboard --help              this text
+  switchboard start [options]                      run the server
+  switchboard user add <name> [--password <p>] [--mail <m>] [options]
+                                                   register an account (password from
+                                                   --password, $SWITCHBOARD_PASSWORD or stdin)
+  switchboard token create <name> [--ttl <sec>] [options]
+                                                   print an access token for an account
+  switchboard --help                               this text
 
 Options (flags > SWITCHBOARD_* environment > config file > defaults):
   --port <n>            port to listen on (default 4040; env SWITCHBOARD_PORT)
@@ -18,7 +24,7 @@ Options (flags > SWITCHBOARD_* environment > config file > defaults):
   --set <key.path=val>  any other setting, e.g. --set instalk.idleMs=30000
                         (env form: SWITCHBOARD_INSTALK__IDLE_MS=30000)
 
-Endpoints: /websocket (instalk), /healthz, /readyz, /metrics
+Endpoints: /websocket (instalk), /auth/*, /api/*, /healthz, /readyz, /metrics
 `;
 
 async function start(argv: string[]): Promise<void> {
@@ -57,11 +63,20 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === "start") return start(rest);
+  if ((command === "user" && rest[0] === "add") || (command === "token" && rest[0] === "create")) {
+    const { own, rest: settings, positional } = takeFlags(rest.slice(1), ["password", "mail", "ttl"]);
+    const name = positional[0];
+    if (!name) throw new ConfigError(`usage: switchboard ${command} ${rest[0]} <name>`);
+    const config = loadConfig(settings);
+    process.stdout.write(`${command === "user" ? await userAdd(config, name, own) : await tokenCreate(config, name, own)}\n`);
+    return;
+  }
   process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
   process.exitCode = 2;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : (err as Error).stack ?? String(err)}\n`);
+  const known = err instanceof ConfigError || (err instanceof Error && /^(cannot add user|no such user|--ttl)/.test(err.message));
+  process.stderr.write(`${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -1,6 +1,8 @@
 import type { AddressInfo } from "node:net";
 import type { Config } from "./config/schema.js";
+import { tokenSecrets } from "./config/secret.js";
 import { Core } from "./core/core.js";
+import { apis } from "./api/registry.js";
 import { dialects } from "./dialects/registry.js";
 import type { Dialect } from "./dialects/types.js";
 import { openBroker } from "./engine/broker/open.js";
@@ -22,9 +24,10 @@ export interface RunningServer {
 const CLOSE_WAIT_MS = 2000;
 
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const secrets = tokenSecrets(config);
   const store = await openStore(config);
   const broker = await openBroker(config);
-  const core = new Core(store, broker);
+  const core = new Core(store, broker, { secrets, options: config.auth });
   await core.start();
 
   const metrics = new Metrics();
@@ -33,7 +36,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const speakers: Dialect[] = dialects.map((make) => make(ctx));
   let ready = false;
   const transport = createHttpTransport({
-    routes: speakers.flatMap((d) => d.routes),
+    routes: [...apis.flatMap((make) => make({ core, config, log })), ...speakers.flatMap((d) => d.routes)],
     maxPayload: Math.max(config.limits.maxFrameBytes * 16, 1024 * 1024),
     maxQueueBytes: config.limits.maxQueueBytes,
     log,

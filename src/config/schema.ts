@@ -15,6 +15,20 @@ export const configSchema = z.strictObject({
     synchronous: z.enum(["NORMAL", "FULL"]),
   }),
   broker: z.strictObject({ kind: z.enum(["local"]) }),
+  auth: z.strictObject({
+    /** Signs access tokens. Empty: generated into <data>/secret.key on first start. */
+    secret: z.string(),
+    /** Old secrets that still verify tokens, for key rotation. */
+    previousSecrets: z.array(z.string().min(16)),
+    tokenTtlSeconds: z.number().int().min(1),
+    anonymousTtlSeconds: z.number().int().min(1),
+    allowAnonymous: z.boolean(),
+    sessionKeyTtlSeconds: z.number().int().min(1),
+    minPasswordLength: z.number().int().min(1),
+    loginFailuresPerName: z.number().int().min(1),
+    loginFailuresPerAddress: z.number().int().min(1),
+    loginWindowSeconds: z.number().int().min(1),
+  }),
   limits: z.strictObject({
     /** Largest inbound frame any dialect accepts. */
     maxFrameBytes: z.number().int().min(1024),
@@ -45,6 +59,18 @@ export const defaults: Config = {
   drainMs: 10_000,
   store: { kind: "sqlite", synchronous: "NORMAL" },
   broker: { kind: "local" },
+  auth: {
+    secret: "",
+    previousSecrets: [],
+    tokenTtlSeconds: 86_400,
+    anonymousTtlSeconds: 86_400,
+    allowAnonymous: true,
+    sessionKeyTtlSeconds: 30 * 86_400,
+    minPasswordLength: 8,
+    loginFailuresPerName: 5,
+    loginFailuresPerAddress: 20,
+    loginWindowSeconds: 300,
+  },
   limits: { maxFrameBytes: 65_536, maxQueueBytes: 8 * 1024 * 1024, messagesPerSecond: 50, burst: 100 },
   instalk: {
     graceMs: 10_000,

@@ -1,6 +1,10 @@
 import type { Broker } from "../engine/broker/types.js";
 import type { Store } from "../engine/store/types.js";
-import { StoreAuthenticator, type Authenticator } from "./auth.js";
+import { Accounts, type AccountsOptions } from "./accounts/accounts.js";
+import { Revocations } from "./accounts/revocations.js";
+import { TokenSigner } from "./accounts/tokens.js";
+import type { Authenticator } from "./auth.js";
+import { Direct } from "./direct.js";
 import { Hub } from "./hub.js";
 import { NameClaims } from "./names.js";
 import { Presence } from "./presence.js";
@@ -11,12 +15,17 @@ export class Core {
   readonly hub: Hub;
   readonly presence: Presence;
   readonly rooms: Rooms;
+  readonly direct: Direct;
   readonly names = new NameClaims();
-  auth: Authenticator;
+  readonly revocations: Revocations;
+  readonly accounts: Accounts;
+  /** What dialects use to turn a token into an identity. */
+  readonly auth: Authenticator;
 
   constructor(
     readonly store: Store,
     readonly broker: Broker,
+    auth: { secrets: string[]; options: AccountsOptions },
     readonly now: () => number = Date.now,
   ) {
     this.hub = new Hub(broker, (channel, from, to) =>
@@ -24,10 +33,14 @@ export class Core {
     );
     this.presence = new Presence(broker);
     this.rooms = new Rooms(store, this.hub, this.presence, now);
-    this.auth = new StoreAuthenticator(store);
+    this.direct = new Direct(this.hub, now);
+    this.revocations = new Revocations(store, this.hub);
+    this.accounts = new Accounts(store, new TokenSigner(auth.secrets), this.revocations, auth.options);
+    this.auth = this.accounts;
   }
 
-  start(): Promise<void> {
-    return this.hub.start();
+  async start(): Promise<void> {
+    await this.hub.start();
+    await this.revocations.start();
   }
 }

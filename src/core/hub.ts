@@ -38,6 +38,8 @@ const GAP_WAIT_MS = 200;
  */
 export class Hub {
   private readonly channels = new Map<string, Channel>();
+  /** Core services listening on a channel themselves (revocations, config), not connections. */
+  private readonly listeners = new Map<string, Set<(event: CoreEvent) => void>>();
 
   constructor(
     private readonly broker: Broker,
@@ -52,13 +54,22 @@ export class Hub {
     return this.broker.publish(event);
   }
 
+  async listen(channelName: string, fn: (event: CoreEvent) => void): Promise<void> {
+    let set = this.listeners.get(channelName);
+    if (!set) {
+      this.listeners.set(channelName, (set = new Set()));
+      if (!this.channels.has(channelName)) await this.broker.subscribe(channelName);
+    }
+    set.add(fn);
+  }
+
   /** Subscribes a connection; with `hold`, live events wait for `release` (join snapshot races). */
   async attach(channelName: string, sub: Subscriber, hold: boolean): Promise<Attachment> {
     let channel = this.channels.get(channelName);
     if (!channel) {
       channel = { subs: new Map(), expected: null, early: new Map(), gapTimer: null };
       this.channels.set(channelName, channel);
-      await this.broker.subscribe(channelName);
+      if (!this.listeners.has(channelName)) await this.broker.subscribe(channelName);
     }
     const subscription: Subscription = { sub, held: hold ? [] : null, floor: 0 };
     channel.subs.set(sub.connId, subscription);
@@ -78,7 +89,7 @@ export class Hub {
     if (channel.subs.size === 0) {
       if (channel.gapTimer) clearTimeout(channel.gapTimer);
       this.channels.delete(channelName);
-      void this.broker.unsubscribe(channelName);
+      if (!this.listeners.has(channelName)) void this.broker.unsubscribe(channelName);
     }
     return true;
   }
@@ -92,6 +103,7 @@ export class Hub {
   }
 
   private receive(event: CoreEvent): void {
+    for (const fn of this.listeners.get(event.channel) ?? []) fn(event);
     const channel = this.channels.get(event.channel);
     if (!channel) return;
     if (event.seq === undefined) return this.fanOut(channel, event);

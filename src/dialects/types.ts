@@ -1,10 +1,11 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Config } from "../config/schema.js";
 import type { Core } from "../core/core.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { TimerWheel } from "../transport/timer-wheel.js";
-import type { WsConnection } from "../transport/ws-connection.js";
+import type { Route } from "../transport/routes.js";
+
+export type { HttpRefusal, HttpRoute, Route, WsRoute } from "../transport/routes.js";
 
 export interface DialectContext {
   readonly core: Core;
@@ -13,28 +14,6 @@ export interface DialectContext {
   readonly metrics: Metrics;
   readonly wheel: TimerWheel;
 }
-
-export interface HttpRefusal {
-  status: number;
-  headers?: Record<string, string>;
-  body: string;
-}
-
-export interface WsRoute {
-  kind: "ws";
-  match(path: string): boolean;
-  /** A refusal answers the upgrade request with plain HTTP instead of a WebSocket. */
-  refuse?(req: IncomingMessage, url: URL): HttpRefusal | null | Promise<HttpRefusal | null>;
-  accept(conn: WsConnection, req: IncomingMessage, url: URL): void;
-}
-
-export interface HttpRoute {
-  kind: "http";
-  match(path: string): boolean;
-  handle(req: IncomingMessage, res: ServerResponse, url: URL): void | Promise<void>;
-}
-
-export type Route = WsRoute | HttpRoute;
 
 export interface Dialect {
   readonly name: string;

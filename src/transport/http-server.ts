@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
-import type { HttpRefusal, Route, WsRoute } from "../dialects/types.js";
+import type { HttpRefusal, Route, WsRoute } from "./routes.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import { WsConnection } from "./ws-connection.js";

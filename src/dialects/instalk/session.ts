@@ -1,8 +1,11 @@
+import { randomInt } from "node:crypto";
 import type { JsonObject } from "../../core/json.js";
 import { colorFor, guestIdentity } from "../../core/identity.js";
 import { TokenBucket } from "../../core/rate-limit.js";
 import type { Identity, OutFrame, Subscriber } from "../../core/types.js";
+import type { AuthSession } from "../../core/auth.js";
 import type { Timed } from "../../transport/timer-wheel.js";
+import { watchCredential } from "../common/credential-watch.js";
 import type { WsConnection } from "../../transport/ws-connection.js";
 import type { DialectContext } from "../types.js";
 import { RoomOps } from "./room-ops.js";
@@ -21,6 +24,7 @@ export class InstalkSession implements Subscriber, Timed {
   /** Frames are handled one after another so that a join completes before the next frame uses the room. */
   private chain: Promise<void> = Promise.resolve();
   private readonly bucket: TokenBucket;
+  private unwatch: () => void = () => undefined;
   readonly rooms: RoomOps;
 
   constructor(
@@ -40,10 +44,20 @@ export class InstalkSession implements Subscriber, Timed {
 
   /** A token on the upgrade request makes the welcome user that account; a bad one leaves a guest. */
   private async adoptToken(token: string): Promise<void> {
-    const account = await this.ctx.core.auth.verify(token).catch(() => null);
-    if (!account) return;
+    const auth = await this.ctx.core.auth.verify(token).catch(() => null);
+    if (!auth) return;
     this.ctx.core.names.release(this.user.name, this.conn.id);
-    this.user = account;
+    this.user = auth.identity;
+    this.watchToken(auth);
+  }
+
+  /** A revoked or expired token ends the socket: told with a 401 error frame, then closed. */
+  private watchToken(auth: AuthSession): void {
+    this.unwatch();
+    this.unwatch = watchCredential(this.ctx.core, this.ctx.wheel, auth, (why) => {
+      this.sendText(errorFrame(401, why === "revoked" ? "token.revoked" : "token.expired"));
+      this.end(1008, `token ${why}`);
+    });
   }
 
   get connId(): string {
@@ -73,10 +87,17 @@ export class InstalkSession implements Subscriber, Timed {
     this.conn.close(code, reason);
   }
 
+  /**
+   * A guest name no live session holds. Guest-NNNN has only 9,000 names: after
+   * a few misses the number gets longer, so a crowded server never spins here.
+   */
   private freshGuest(): Identity {
-    for (;;) {
-      const guest = guestIdentity();
-      if (this.ctx.core.names.claim(guest.name, this.conn.id)) return guest;
+    const guest = guestIdentity();
+    for (let digits = 4; ; digits++) {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const name = digits === 4 && attempt === 0 ? guest.name : `Guest-${randomInt(10 ** (digits - 1), 10 ** digits)}`;
+        if (this.ctx.core.names.claim(name, this.conn.id)) return { ...guest, name, color: colorFor(name) };
+      }
     }
   }
 
@@ -156,9 +177,10 @@ export class InstalkSession implements Subscriber, Timed {
     const core = this.ctx.core;
     let next: Identity;
     if (token !== undefined && token !== "") {
-      const account = await core.auth.verify(token);
-      if (!account || account.name.toLowerCase() !== name.toLowerCase()) return refuse("token.invalid");
-      next = { ...account, id: this.user.id };
+      const auth = await core.auth.verify(token);
+      if (!auth || auth.identity.name.toLowerCase() !== name.toLowerCase()) return refuse("token.invalid");
+      next = { ...auth.identity, id: this.user.id };
+      this.watchToken(auth);
     } else {
       if (await core.auth.isAccountName(name)) return refuse("name.taken");
       if (!core.names.claim(name, this.conn.id)) return refuse("name.taken");
@@ -173,6 +195,7 @@ export class InstalkSession implements Subscriber, Timed {
   private onClose(): void {
     this.closing = true;
     this.deadline = 0;
+    this.unwatch();
     this.ctx.core.names.release(this.user.name, this.conn.id);
     this.ctx.metrics.connections.dec({ dialect: "instalk" });
     this.chain = this.chain.then(() => this.rooms.leaveAll()).catch((err: unknown) => {

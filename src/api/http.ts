@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { z } from "zod";
+import { sendJson } from "../transport/http-server.js";
+
+export { sendJson };
+
+const MAX_BODY = 64 * 1024;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** Every API error has the same shape: `{code: <HTTP status>, error: <machine code>, reason: <text>}`. */
+export function sendError(res: ServerResponse, err: HttpError): void {
+  sendJson(res, err.status, { code: err.status, error: err.code, reason: err.reason });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw new HttpError(413, "body.too-large", `request body over ${MAX_BODY} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The JSON body checked against `schema`; an empty body counts as `{}`. */
+export async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+  const text = await readBody(req);
+  let value: unknown = {};
+  if (text.trim() !== "") {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, "json.malformed", "the body is not valid JSON");
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+    throw new HttpError(400, "request.bad", detail);
+  }
+  return parsed.data;
+}
+
+export function bearer(req: IncomingMessage): string | null {
+  const header = req.headers.authorization ?? "";
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+/** `/auth/login` and `/auth/login/` are the same route. */
+export const path = (p: string) => (candidate: string) => candidate === p || candidate === `${p}/`;
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+/** Method dispatch plus uniform errors; anything unexpected is a 500 with nothing leaked. */
+export function methods(table: Partial<Record<string, Handler>>): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
+  return async (req, res, url) => {
+    const handler = table[req.method ?? "GET"];
+    try {
+      if (!handler) throw new HttpError(405, "method.not-allowed", `use ${Object.keys(table).join(" or ")}`);
+      await handler(req, res, url);
+    } catch (err) {
+      if (err instanceof HttpError) return sendError(res, err);
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,7 @@
+import { authRoutes } from "./auth-routes.js";
+import { sessionRoutes } from "./sessions-routes.js";
+import type { ApiFactory } from "./types.js";
+import { userRoutes } from "./users-routes.js";
+
+/** The HTTP API beside the dialects: accounts, tokens, session keys. */
+export const apis: ApiFactory[] = [authRoutes, userRoutes, sessionRoutes];

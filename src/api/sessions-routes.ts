@@ -1,0 +1,61 @@
+import { z } from "zod";
+import { accountIdentity } from "../core/accounts/accounts.js";
+import type { Identity } from "../core/types.js";
+import type { HttpRoute } from "../transport/routes.js";
+import { HttpError, methods, readJson, sendJson } from "./http.js";
+import type { ApiContext } from "./types.js";
+
+const sessionRequest = z.union([
+  z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
+  z.object({ accessToken: z.string().min(1).max(4096) }),
+  z.object({ anonymous: z.literal(true) }),
+]);
+
+/** Device session keys (the relay dialect's `key`): create from credentials, delete to log a device out. */
+export function sessionRoutes({ core, config }: ApiContext): HttpRoute[] {
+  const accounts = core.accounts;
+  return [
+    {
+      kind: "http",
+      match: (p) => p === "/api/sessions" || p === "/api/sessions/",
+      handle: methods({
+        POST: async (req, res) => {
+          const body = await readJson(req, sessionRequest);
+          let who: Identity;
+          let authType: "password" | "anonymous";
+          if ("password" in body) {
+            const result = await accounts.login(body.name, body.password, req.socket.remoteAddress ?? "");
+            if (!result.ok) {
+              if (result.code === "rate.limited") throw new HttpError(429, "rate.limited", "too many failed logins; try again later");
+              throw new HttpError(401, "credentials.invalid", "wrong name or password");
+            }
+            who = accountIdentity(result.account);
+            authType = "password";
+          } else if ("accessToken" in body) {
+            const auth = await accounts.verify(body.accessToken);
+            if (!auth) throw new HttpError(401, "token.invalid", "invalid/incorrect/expired access token");
+            who = auth.identity;
+            authType = auth.authType;
+          } else {
+            if (!config.auth.allowAnonymous) throw new HttpError(403, "anonymous.disabled", "anonymous access is turned off");
+            who = accounts.anonymousIdentity();
+            authType = "anonymous";
+          }
+          const key = await accounts.createSessionKey(who, authType);
+          sendJson(res, 201, { key, user_id: who.id, name: who.name, authType });
+        },
+      }),
+    },
+    {
+      kind: "http",
+      match: (p) => /^\/api\/sessions\/[^/]+\/?$/.test(p),
+      handle: methods({
+        DELETE: async (_req, res, url) => {
+          const key = decodeURIComponent(url.pathname.split("/")[3]);
+          if (!(await accounts.deleteSessionKey(key))) throw new HttpError(404, "session.unknown", "no such session key");
+          res.writeHead(204).end();
+        },
+      }),
+    },
+  ];
+}

@@ -1,0 +1,166 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { AccountRecord, Store } from "../../engine/store/types.js";
+import { DuplicateError } from "../../engine/store/types.js";
+import type { Authenticator, AuthSession } from "../auth.js";
+import { colorFor } from "../identity.js";
+import type { Identity } from "../types.js";
+import { LoginLimiter } from "./login-limiter.js";
+import { hashPassword, verifyPassword } from "./password.js";
+import type { Revocations } from "./revocations.js";
+import type { AuthType, TokenClaims, TokenSigner } from "./tokens.js";
+
+export interface AccountsOptions {
+  tokenTtlSeconds: number;
+  anonymousTtlSeconds: number;
+  allowAnonymous: boolean;
+  sessionKeyTtlSeconds: number;
+  minPasswordLength: number;
+  loginFailuresPerName: number;
+  loginFailuresPerAddress: number;
+  loginWindowSeconds: number;
+}
+
+/** Account names: what every dialect can show. All digits is reserved for numeric ids. */
+export const ACCOUNT_NAME = /^[\p{L}\p{N}._-](?:[\p{L}\p{N} ._-]{0,30}[\p{L}\p{N}._-])?$/u;
+export const MAIL = /^[^@\s]+@[^@\s]+$/;
+
+export type RegisterResult =
+  | { ok: true; account: AccountRecord }
+  | { ok: false; code: "name.invalid" | "name.taken" | "mail.invalid" | "mail.taken" | "password.short" };
+
+export type LoginResult = { ok: true; account: AccountRecord } | { ok: false; code: "credentials.invalid" | "rate.limited" };
+
+export interface IssuedToken {
+  token: string;
+  claims: TokenClaims;
+}
+
+const KEYS_NS = "session-keys";
+
+export function accountIdentity(account: AccountRecord): Identity {
+  return { id: account.id, name: account.name, color: account.color, verified: true, guest: false };
+}
+
+/** Accounts, passwords, access tokens and session keys: every dialect's way in. */
+export class Accounts implements Authenticator {
+  private readonly limiter: LoginLimiter;
+
+  constructor(
+    private readonly store: Store,
+    private readonly signer: TokenSigner,
+    readonly revocations: Revocations,
+    readonly options: AccountsOptions,
+  ) {
+    this.limiter = new LoginLimiter(options.loginFailuresPerName, options.loginFailuresPerAddress, options.loginWindowSeconds * 1000);
+  }
+
+  async register(input: { name: string; password: string | null; mail?: string | null; meta?: AccountRecord["meta"] }): Promise<RegisterResult> {
+    const name = input.name;
+    if (!ACCOUNT_NAME.test(name) || /^\d+$/.test(name)) return { ok: false, code: "name.invalid" };
+    const mail = input.mail ? input.mail : null;
+    if (mail !== null && (!MAIL.test(mail) || mail.length > 254)) return { ok: false, code: "mail.invalid" };
+    if (input.password !== null && [...input.password].length < this.options.minPasswordLength) return { ok: false, code: "password.short" };
+    const account: AccountRecord = {
+      id: randomUUID(),
+      name,
+      mail,
+      passwordHash: input.password === null ? null : await hashPassword(input.password),
+      color: colorFor(name),
+      created: Date.now(),
+      meta: input.meta ?? {},
+    };
+    try {
+      await this.store.accounts.create(account);
+    } catch (err) {
+      if (err instanceof DuplicateError) return { ok: false, code: err.field === "mail" ? "mail.taken" : "name.taken" };
+      throw err;
+    }
+    return { ok: true, account };
+  }
+
+  async login(name: string, password: string, address: string): Promise<LoginResult> {
+    if (this.limiter.blocked(name, address)) return { ok: false, code: "rate.limited" };
+    const account = await this.store.accounts.byName(name);
+    const ok = account?.passwordHash ? await verifyPassword(password, account.passwordHash) : false;
+    if (!account || !ok) {
+      this.limiter.fail(name, address);
+      return { ok: false, code: "credentials.invalid" };
+    }
+    this.limiter.succeed(name);
+    return { ok: true, account };
+  }
+
+  byId(id: string): Promise<AccountRecord | null> {
+    return this.store.accounts.byId(id);
+  }
+
+  byName(name: string): Promise<AccountRecord | null> {
+    return this.store.accounts.byName(name);
+  }
+
+  async isAccountName(name: string): Promise<boolean> {
+    return (await this.store.accounts.byName(name)) !== null;
+  }
+
+  issueToken(who: { id: string; name: string }, authType: AuthType, ttlSeconds?: number): Promise<IssuedToken> {
+    const ttl = ttlSeconds ?? (authType === "anonymous" ? this.options.anonymousTtlSeconds : this.options.tokenTtlSeconds);
+    return this.signer.sign(who.id, who.name, authType, ttl);
+  }
+
+  /** A new guest with its own id, for dialects that need a token even for anonymous users. */
+  anonymousIdentity(): Identity {
+    const name = `Guest-${randomBytes(3).readUIntBE(0, 3) % 100000}`;
+    return { id: randomUUID(), name, color: colorFor(name), verified: false, guest: true };
+  }
+
+  async verify(token: string): Promise<AuthSession | null> {
+    const claims = await this.signer.read(token);
+    if (!claims || claims.expiresAt <= Date.now()) return null;
+    if (await this.revocations.isRevoked(claims.jti)) return null;
+    let identity: Identity;
+    if (claims.authType === "anonymous") {
+      identity = { id: claims.sub, name: claims.name, color: colorFor(claims.name), verified: false, guest: true };
+    } else {
+      const account = await this.store.accounts.byId(claims.sub);
+      if (!account) return null;
+      identity = accountIdentity(account);
+    }
+    return { identity, revocationId: claims.jti, expiresAt: claims.expiresAt, authType: claims.authType };
+  }
+
+  /** Revokes a token by its text; false when it was not a valid token. */
+  async revokeToken(token: string): Promise<boolean> {
+    const claims = await this.signer.read(token);
+    if (!claims) return false;
+    await this.revocations.revoke(claims.jti, claims.expiresAt);
+    return true;
+  }
+
+  revokeTokenId(jti: string, until: number | null = null): Promise<void> {
+    return this.revocations.revoke(jti, until);
+  }
+
+  /** A device session key (the relay dialect's `key`) naming one user. */
+  async createSessionKey(who: Identity, authType: AuthType): Promise<string> {
+    const key = randomBytes(24).toString("base64url");
+    const expiresAt = Date.now() + this.options.sessionKeyTtlSeconds * 1000;
+    await this.store.kv.put(KEYS_NS, key, { id: who.id, name: who.name, color: who.color, guest: who.guest, authType, expiresAt }, expiresAt);
+    return key;
+  }
+
+  async resolveSessionKey(key: string): Promise<AuthSession | null> {
+    const entry = await this.store.kv.get(KEYS_NS, key);
+    if (!entry || typeof entry.id !== "string" || typeof entry.name !== "string") return null;
+    const guest = entry.guest === true;
+    const identity: Identity = { id: entry.id, name: entry.name, color: String(entry.color), verified: !guest, guest };
+    const expiresAt = typeof entry.expiresAt === "number" ? entry.expiresAt : null;
+    return { identity, revocationId: `key:${key}`, expiresAt, authType: guest ? "anonymous" : "password" };
+  }
+
+  /** Deletes the key and closes every socket bound to it, on every node. */
+  async deleteSessionKey(key: string): Promise<boolean> {
+    const existed = await this.store.kv.delete(KEYS_NS, key);
+    if (existed) await this.revocations.revoke(`key:${key}`, Date.now() + this.options.sessionKeyTtlSeconds * 1000);
+    return existed;
+  }
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from "node:crypto";
+import { errors, jwtVerify, SignJWT } from "jose";
+
+export type AuthType = "password" | "anonymous";
+
+export interface TokenClaims {
+  /** Token id: what revocation names. */
+  jti: string;
+  /** User id. */
+  sub: string;
+  name: string;
+  authType: AuthType;
+  /** Expiry, ms since epoch. */
+  expiresAt: number;
+}
+
+const ISSUER = "switchboard";
+
+/**
+ * HS256 access tokens. The first secret signs; every listed secret verifies,
+ * so a key is rotated by putting the new one first and keeping the old one
+ * until the tokens it signed have expired.
+ */
+export class TokenSigner {
+  private readonly keys: Uint8Array[];
+
+  constructor(secrets: string[]) {
+    if (secrets.length === 0) throw new Error("at least one token secret is needed");
+    this.keys = secrets.map((s) => new TextEncoder().encode(s));
+  }
+
+  async sign(sub: string, name: string, authType: AuthType, ttlSeconds: number): Promise<{ token: string; claims: TokenClaims }> {
+    const jti = randomUUID();
+    const nowSec = Math.floor(Date.now() / 1000);
+    const exp = nowSec + ttlSeconds;
+    const token = await new SignJWT({ name, authType })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer(ISSUER)
+      .setSubject(sub)
+      .setJti(jti)
+      .setIssuedAt(nowSec)
+      .setExpirationTime(exp)
+      .sign(this.keys[0]);
+    return { token, claims: { jti, sub, name, authType, expiresAt: exp * 1000 } };
+  }
+
+  /** The claims of a well-signed, unexpired token; null for anything else. */
+  async read(token: string): Promise<TokenClaims | null> {
+    for (const key of this.keys) {
+      try {
+        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, algorithms: ["HS256"] });
+        const { jti, sub, exp, name, authType } = payload;
+        if (typeof jti !== "string" || typeof sub !== "string" || typeof exp !== "number" || typeof name !== "string") return null;
+        if (authType !== "password" && authType !== "anonymous") return null;
+        return { jti, sub, name, authType, expiresAt: exp * 1000 };
+      } catch (err) {
+        // Only a bad signature is worth trying the next (older) key for.
+        if (!(err instanceof errors.JWSSignatureVerificationFailed)) return null;
+      }
+    }
+    return null;
+  }
+}
