@@ -27,7 +27,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const secrets = tokenSecrets(config);
   const store = await openStore(config);
   const broker = await openBroker(config);
-  const core = new Core(store, broker, { secrets, options: config.auth });
+  const core = new Core(store, broker, { secrets, config });
   await core.start();
 
   const metrics = new Metrics();

@@ -8,7 +8,7 @@ import { openStore } from "../engine/store/open.js";
 export async function withCore<T>(config: Config, work: (core: Core) => Promise<T>): Promise<T> {
   const store = await openStore(config);
   try {
-    const core = new Core(store, new LocalBroker(), { secrets: tokenSecrets(config), options: config.auth });
+    const core = new Core(store, new LocalBroker(), { secrets: tokenSecrets(config), config });
     return await work(core);
   } finally {
     await store.close();

@@ -1,6 +1,7 @@
 import type { Broker } from "../engine/broker/types.js";
 import type { Store } from "../engine/store/types.js";
-import { Accounts, type AccountsOptions } from "./accounts/accounts.js";
+import type { Config } from "../config/schema.js";
+import { Accounts } from "./accounts/accounts.js";
 import { Revocations } from "./accounts/revocations.js";
 import { TokenSigner } from "./accounts/tokens.js";
 import type { Authenticator } from "./auth.js";
@@ -25,9 +26,11 @@ export class Core {
   constructor(
     readonly store: Store,
     readonly broker: Broker,
-    auth: { secrets: string[]; options: AccountsOptions },
+    /** Token secrets (newest first) and the settings the core's services read their own section of. */
+    options: { secrets: string[]; config: Config },
     readonly now: () => number = Date.now,
   ) {
+    const { secrets, config } = options;
     this.hub = new Hub(broker, (channel, from, to) =>
       store.history.read(channel, { from, before: to, limit: to - from, take: "oldest" }),
     );
@@ -35,7 +38,7 @@ export class Core {
     this.rooms = new Rooms(store, this.hub, this.presence, now);
     this.direct = new Direct(this.hub, now);
     this.revocations = new Revocations(store, this.hub);
-    this.accounts = new Accounts(store, new TokenSigner(auth.secrets), this.revocations, auth.options);
+    this.accounts = new Accounts(store, new TokenSigner(secrets), this.revocations, config.auth);
     this.auth = this.accounts;
   }
 
