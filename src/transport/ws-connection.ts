@@ -14,12 +14,11 @@ let nextId = 1;
 /**
  * One WebSocket. Outbound frames are pre-built (shared between recipients),
  * queued, and written together once per event-loop turn. A reader that lets
- * more than `maxQueueBytes` pile up is cut off rather than buffered.
+ * more than `maxQueueBytes` pile up unsent is cut off rather than buffered.
  */
 export class WsConnection implements Flushable {
   readonly id = `c${(nextId++).toString(36)}`;
   private queue: Buffer[] = [];
-  private queuedBytes = 0;
   private handlers: ConnectionEvents | null = null;
   private closed = false;
   closeCode = 0;
@@ -50,29 +49,27 @@ export class WsConnection implements Flushable {
     let wire: Buffer;
     if (typeof frame === "string") wire = textFrame(frame);
     else wire = frame.wire ??= textFrame(frame.text);
+    // What the kernel has not taken yet is the reader's debt; this turn's own
+    // queue is not counted, or a burst would cut off healthy readers too.
+    if (this.socket.writableLength > this.maxQueueBytes) return this.cutOff();
     this.queue.push(wire);
-    this.queuedBytes += wire.length;
-    if (this.queuedBytes + this.socket.writableLength > this.maxQueueBytes) {
-      this.onSlowReader(this);
-      this.terminate();
-      return;
-    }
     markDirty(this);
+  }
+
+  private cutOff(): void {
+    this.onSlowReader(this);
+    this.terminate();
   }
 
   flush(): void {
     if (this.queue.length === 0) return;
     const batch = this.queue;
     this.queue = [];
-    this.queuedBytes = 0;
     if (!this.open) return;
-    if (batch.length === 1) {
-      this.socket.write(batch[0]);
-      return;
-    }
     this.socket.cork();
     for (const wire of batch) this.socket.write(wire);
     this.socket.uncork();
+    if (this.socket.writableLength > this.maxQueueBytes) this.cutOff();
   }
 
   /** Sends what is queued, then a close frame. */
@@ -85,7 +82,6 @@ export class WsConnection implements Flushable {
 
   terminate(): void {
     this.queue = [];
-    this.queuedBytes = 0;
     this.ws.terminate();
   }
 
