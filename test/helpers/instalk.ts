@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { after, afterEach, before } from "node:test";
-import { startTestServer, type TestServer } from "./server.js";
-import { TestClient } from "./ws-client.js";
+import { SocketHarness, useHarness } from "./harness.js";
+import type { TestClient } from "./ws-client.js";
 
 /** A parsed server frame; tests read fields freely and assert on them. */
 export type Frame = { [key: string]: any };
@@ -87,35 +86,26 @@ export class Peer {
   }
 }
 
-/**
- * One real server for a `describe` block: started before its tests, every
- * socket a test opened closed after it, the server and its data folder
- * removed at the end.
- */
-export class InstalkHarness {
-  private server: TestServer | null = null;
-  private readonly open = new Set<TestClient>();
+/** Sends `{"v":"0.1"}` on a fresh socket and reads the welcome. */
+export async function initialised(c: TestClient): Promise<Peer> {
+  const p = new Peer(c);
+  p.send({ v: "0.1" });
+  const welcome = await p.next();
+  assert.equal(welcome.welcome, 1, JSON.stringify(welcome));
+  p.user = welcome.user as WireUser;
+  return p;
+}
 
-  get t(): TestServer {
-    assert.ok(this.server, "server not started");
-    return this.server;
-  }
-
+/** A server for instalk tests and the instalk sockets they open. */
+export class InstalkHarness extends SocketHarness {
   /** A bare socket on /websocket (nothing sent yet). */
-  async socket(query = "", headers: Record<string, string> = {}): Promise<TestClient> {
-    const c = await TestClient.connect(this.t.ws(`/websocket${query}`), headers);
-    this.open.add(c);
-    return c;
+  socket(query = "", headers: Record<string, string> = {}): Promise<TestClient> {
+    return this.connect(`/websocket${query}`, headers);
   }
 
   /** A socket past init: `{"v":"0.1"}` sent and its welcome read. */
   async peer(query = "", headers: Record<string, string> = {}): Promise<Peer> {
-    const p = new Peer(await this.socket(query, headers));
-    p.send({ v: "0.1" });
-    const welcome = await p.next();
-    assert.equal(welcome.welcome, 1, JSON.stringify(welcome));
-    p.user = welcome.user as WireUser;
-    return p;
+    return initialised(await this.socket(query, headers));
   }
 
   /** `n` initialised sockets, all joined to `r` (joined frames between them already consumed). */
@@ -129,34 +119,11 @@ export class InstalkHarness {
     for (const p of peers) await p.drain();
     return peers;
   }
-
-  async closeAll(): Promise<void> {
-    const all = [...this.open];
-    this.open.clear();
-    for (const c of all) c.close();
-    await Promise.all(all.map((c) => c.waitClose().catch(() => c.terminate())));
-  }
-
-  start(overrides: Record<string, unknown>): Promise<void> {
-    return startTestServer(overrides).then((s) => {
-      this.server = s;
-    });
-  }
-
-  async stop(): Promise<void> {
-    await this.closeAll();
-    await this.server?.stop();
-    this.server = null;
-  }
 }
 
-/** Registers the hooks of one harness in the enclosing `describe`. */
+/** One instalk harness for the enclosing `describe` (see `useHarness`). */
 export function instalkServer(overrides: Record<string, unknown> = {}): InstalkHarness {
-  const h = new InstalkHarness();
-  before(() => h.start(overrides));
-  afterEach(() => h.closeAll());
-  after(() => h.stop());
-  return h;
+  return useHarness(new InstalkHarness(), overrides);
 }
 
 /** A generous flood allowance, for tests that send hundreds of frames on purpose. */

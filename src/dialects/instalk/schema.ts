@@ -25,11 +25,15 @@ export function dataSchemas(maxBodyChars: number) {
   };
 }
 
+/** Absent, null and "" all mean "no mail" / "no token". */
 export const identifySchema = z.object({
   identity: z.string(),
-  mail: z.string().optional(),
-  token: z.string().optional(),
+  mail: z.string().nullish(),
+  token: z.string().nullish(),
 });
+
+/** The refusal code for an identify field of the wrong type. */
+export const IDENTIFY_REFUSALS: Record<string, string> = { identity: "name.invalid", mail: "mail.invalid", token: "token.invalid" };
 
 export type DataSchemas = ReturnType<typeof dataSchemas>;
 

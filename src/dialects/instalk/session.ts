@@ -10,9 +10,19 @@ import type { WsConnection } from "../../transport/ws-connection.js";
 import type { DialectContext } from "../types.js";
 import { RoomOps } from "./room-ops.js";
 import { errorFrame, instalkRenderer, wireUser } from "./render.js";
-import { identifySchema, MAIL, NAME, SUPPORTED_VERSIONS } from "./schema.js";
+import { IDENTIFY_REFUSALS, identifySchema, MAIL, NAME, SUPPORTED_VERSIONS } from "./schema.js";
 
 type Frame = Record<string, unknown>;
+
+/** A frame's JSON object, or null when it is not JSON or not an object. */
+function parseObject(data: Buffer): Frame | null {
+  try {
+    const value: unknown = JSON.parse(data.toString("utf8"));
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Frame) : null;
+  } catch {
+    return null;
+  }
+}
 
 /** One instalk WebSocket: init, identify, heart-beat, and room operations through the core. */
 export class InstalkSession implements Subscriber, Timed {
@@ -104,24 +114,21 @@ export class InstalkSession implements Subscriber, Timed {
   private onFrame(data: Buffer): void {
     if (this.closing) return;
     this.ctx.metrics.framesIn.inc({ dialect: "instalk" });
-    if (this.phase === "ready") this.deadline = Date.now() + this.ctx.config.instalk.idleMs;
-    if (data.length > this.ctx.config.limits.maxFrameBytes) return this.protocolError(413, "frame.too-large");
-    let frame: unknown;
-    try {
-      frame = JSON.parse(data.toString("utf8"));
-    } catch {
-      frame = undefined;
-    }
-    const isObject = typeof frame === "object" && frame !== null && !Array.isArray(frame);
+    const tooLarge = data.length > this.ctx.config.limits.maxFrameBytes;
     if (this.phase === "waiting") {
+      // Whatever the first frame is — oversize and malformed included — it is the init or it is init.required.
       this.phase = "initializing";
-      const first = isObject ? (frame as Frame) : null;
+      const first = tooLarge ? null : parseObject(data);
       this.chain = this.chain.then(() => this.init(first));
       return;
     }
-    if (!isObject) return this.protocolError(400, "json.malformed");
+    if (this.phase === "ready") this.deadline = Date.now() + this.ctx.config.instalk.idleMs;
+    // Every frame after the first costs a token, malformed and oversize ones too: a flood of junk is still a flood.
     if (!this.bucket.take()) return this.protocolError(429, "rate.limited");
-    const work = () => this.dispatch(frame as Frame).catch((err: unknown) => this.internalError(frame as Frame, err));
+    if (tooLarge) return this.protocolError(413, "frame.too-large");
+    const frame = parseObject(data);
+    if (frame === null) return this.protocolError(400, "json.malformed");
+    const work = () => this.dispatch(frame).catch((err: unknown) => this.internalError(frame, err));
     this.chain = this.chain.then(work);
   }
 
@@ -171,12 +178,14 @@ export class InstalkSession implements Subscriber, Timed {
   private async identify(frame: Frame): Promise<void> {
     const parsed = identifySchema.safeParse(frame);
     const refuse = (code: string) => this.send({ identified: false, reason: { code } });
-    if (!parsed.success || !NAME.test(parsed.data.identity)) return refuse("name.invalid");
+    // The first field that is not even a string names the refusal: identity, then mail, then token.
+    if (!parsed.success) return refuse(IDENTIFY_REFUSALS[String(parsed.error.issues[0]?.path[0])] ?? "name.invalid");
+    if (!NAME.test(parsed.data.identity)) return refuse("name.invalid");
     const { identity: name, mail, token } = parsed.data;
-    if (mail !== undefined && mail !== "" && !MAIL.test(mail)) return refuse("mail.invalid");
+    if (mail && !MAIL.test(mail)) return refuse("mail.invalid");
     const core = this.ctx.core;
     let next: Identity;
-    if (token !== undefined && token !== "") {
+    if (token) {
       const auth = await core.auth.verify(token);
       if (!auth || auth.identity.name.toLowerCase() !== name.toLowerCase()) return refuse("token.invalid");
       next = { ...auth.identity, id: this.user.id };
