@@ -67,7 +67,9 @@ async function main(argv: string[]): Promise<void> {
     const { own, rest: settings, positional } = takeFlags(rest.slice(1), ["password", "mail", "ttl"]);
     const name = positional[0];
     if (!name) throw new ConfigError(`usage: switchboard ${command} ${rest[0]} <name>`);
-    const config = loadConfig(settings);
+    // $SWITCHBOARD_PASSWORD is the new account's password, not a setting: the strict config schema would refuse it.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "SWITCHBOARD_PASSWORD"));
+    const config = loadConfig(settings, env);
     process.stdout.write(`${command === "user" ? await userAdd(config, name, own) : await tokenCreate(config, name, own)}\n`);
     return;
   }

@@ -17,8 +17,8 @@ export function authRoutes({ core, config, log }: ApiContext): HttpRoute[] {
         POST: async (_req, res) => {
           if (!config.auth.allowAnonymous) throw new HttpError(403, "anonymous.disabled", "anonymous access is turned off");
           const guest = accounts.anonymousIdentity();
-          const { token } = await accounts.issueToken(guest, "anonymous");
-          sendJson(res, 200, { authType: "anonymous", accessToken: token, user: { id: guest.id, name: guest.name } });
+          const { token, claims } = await accounts.issueToken(guest, "anonymous");
+          sendJson(res, 200, { authType: "anonymous", accessToken: token, expiresAt: new Date(claims.expiresAt).toISOString(), user: { id: guest.id, name: guest.name } });
         },
       }),
     },

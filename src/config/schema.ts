@@ -17,7 +17,7 @@ export const configSchema = z.strictObject({
   broker: z.strictObject({ kind: z.enum(["local"]) }),
   auth: z.strictObject({
     /** Signs access tokens. Empty: generated into <data>/secret.key on first start. */
-    secret: z.string(),
+    secret: z.string().refine((s) => s === "" || s.length >= 16, { message: "must be empty (generated) or at least 16 characters" }),
     /** Old secrets that still verify tokens, for key rotation. */
     previousSecrets: z.array(z.string().min(16)),
     tokenTtlSeconds: z.number().int().min(1),
@@ -46,6 +46,64 @@ export const configSchema = z.strictObject({
     syncPage: z.number().int().min(1),
     fetchPage: z.number().int().min(1),
     maxBodyChars: z.number().int().min(1),
+  }),
+  relay: z.strictObject({
+    /** How often the server pings each relay socket. */
+    pingIntervalMs: ms,
+    /** A ping not answered within this is a disconnect. */
+    pongTimeoutMs: ms,
+    /** How long an invite waits for an offline user, and how long a closed room's pass holds. */
+    inviteTtlSeconds: z.number().int().min(1),
+    maxRoomsPerConnection: z.number().int().min(1),
+  }),
+  fuse: z.strictObject({
+    /** How often an idle pull stream gets `noop`. */
+    noopMs: ms,
+    /** Accept `name` alone as the HTTP session (the original protocol's way): anyone who knows a name can act as it. */
+    legacy: z.boolean(),
+    /** An HTTP session with no pull attached and no push for this long is logged out. */
+    sessionIdleMs: ms,
+    maxLineBytes: z.number().int().min(64),
+    maxRoomSize: z.number().int().min(2),
+    /** Encrypts the stored keys and passes (base64, 32 bytes). Empty: generated into <data>/fuse.key on first start. */
+    secretKey: z.string(),
+  }),
+  really: z.strictObject({
+    /** A socket that sends nothing for this long is told `kicked` and closed. */
+    idleMs: ms,
+    /** Largest document body (UTF-8 JSON); bigger writes get 413. */
+    maxDocumentBytes: z.number().int().min(2),
+    maxMessageChars: z.number().int().min(1),
+    /** Objects and collections one socket may follow at once. */
+    maxSubscriptions: z.number().int().min(1),
+    /** Who may read and write documents of a collection not named in `collections`. */
+    defaultAccess: z.strictObject({ read: z.enum(["any", "owner"]), write: z.enum(["any", "owner"]) }),
+    collections: z.record(z.string(), z.strictObject({ read: z.enum(["any", "owner"]), write: z.enum(["any", "owner"]) })),
+  }),
+  pubsub: z.strictObject({
+    /** How long a session can be resumed after its connection went away. */
+    sessionTtlMs: ms,
+    /** Newest messages each topic keeps for resume. */
+    historySize: z.number().int().min(1),
+    /** Messages older than this are no longer replayed. */
+    historyAgeMs: ms,
+    /** Largest `data` of one `pub` (UTF-8 JSON); bigger gets 413. */
+    maxDataBytes: z.number().int().min(1),
+    maxTopicsPerRequest: z.number().int().min(1),
+    maxSubscriptions: z.number().int().min(1),
+    /** A connection that neither connects nor resumes within this is closed. */
+    connectGraceMs: ms,
+    /** How often watched topics are reconciled with the broker's presence (a dead node's users leave). */
+    presenceSweepMs: ms,
+    /** How often a live session's cursors are written to the store at most. */
+    checkpointMs: ms,
+    /** Topic patterns: `*` one segment (or part of one), `**` any rest, `{user}` the caller's id. */
+    topics: z.strictObject({ subscribe: z.array(z.string().min(1)), publish: z.array(z.string().min(1)) }),
+    /** External login providers by name: the verifier gets `{provider, access_token}` and answers `{id, name}`. */
+    providers: z.record(
+      z.string().regex(/^[a-z0-9_-]{1,32}$/).refine((name) => name !== "switchboard" && name !== "anonymous", "reserved provider name"),
+      z.strictObject({ verifierUrl: z.url({ protocol: /^https?$/ }), timeoutMs: ms, cacheSeconds: z.number().int().min(0) }),
+    ),
   }),
 });
 
@@ -81,5 +139,28 @@ export const defaults: Config = {
     syncPage: 500,
     fetchPage: 50,
     maxBodyChars: 4000,
+  },
+  relay: { pingIntervalMs: 25_000, pongTimeoutMs: 10_000, inviteTtlSeconds: 86_400, maxRoomsPerConnection: 100 },
+  fuse: { noopMs: 5000, legacy: false, sessionIdleMs: 60_000, maxLineBytes: 8192, maxRoomSize: 1024, secretKey: "" },
+  really: {
+    idleMs: 120_000,
+    maxDocumentBytes: 16_384,
+    maxMessageChars: 4000,
+    maxSubscriptions: 500,
+    defaultAccess: { read: "any", write: "owner" },
+    collections: {},
+  },
+  pubsub: {
+    sessionTtlMs: 120_000,
+    historySize: 1000,
+    historyAgeMs: 600_000,
+    maxDataBytes: 65_536,
+    maxTopicsPerRequest: 32,
+    maxSubscriptions: 256,
+    connectGraceMs: 10_000,
+    presenceSweepMs: 5000,
+    checkpointMs: 5000,
+    topics: { subscribe: ["*", "*/presence", "*/me", "*/{user}"], publish: ["*", "*/*"] },
+    providers: {},
   },
 };

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
+import { latestVersion } from "../../src/engine/store/sqlite/migrations.js";
 import { openSqliteStore } from "../../src/engine/store/sqlite/index.js";
 import type { Store } from "../../src/engine/store/types.js";
 import { storeContract, type ContractHandle } from "./store.contract.js";
@@ -64,7 +65,9 @@ describe("sqlite store", () => {
     await (await h.reopen()).close();
     const raw = new Database(h.file, { readonly: true });
     assert.equal(raw.pragma("journal_mode", { simple: true }), "wal");
-    assert.deepEqual(raw.prepare("SELECT version FROM schema_migrations").all(), [{ version: 1 }]);
+    // Every migration applied exactly once, in order, even after a second open.
+    const versions = raw.prepare("SELECT version FROM schema_migrations ORDER BY version").all() as Array<{ version: number }>;
+    assert.deepEqual(versions.map((v) => v.version), Array.from({ length: latestVersion }, (_, i) => i + 1));
     raw.close();
   }));
 

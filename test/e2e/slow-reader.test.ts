@@ -16,7 +16,7 @@ async function joined(t: TestServer, room: string): Promise<TestClient> {
 describe("bounded memory per connection", () => {
   let t: TestServer;
   before(async () => {
-    t = await startTestServer({ limits: { maxQueueBytes: 65_536, messagesPerSecond: 100_000, burst: 100_000 } });
+    t = await startTestServer({ limits: { maxQueueBytes: 1_048_576, messagesPerSecond: 100_000, burst: 100_000 } });
   });
   after(() => t.stop());
 
@@ -27,7 +27,7 @@ describe("bounded memory per connection", () => {
     // Stop reading at the TCP level: the server's writes back up into its queue.
     (slow.ws as unknown as { _socket: Socket })._socket.pause();
     const body = "x".repeat(4000);
-    const total = 3000;
+    const total = 5000;
     for (let i = 0; i < total; i++) sender.send({ r: "flood", o: "msg", data: { body } });
     let seen = 0;
     while (seen < total) {

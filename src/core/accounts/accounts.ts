@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { AccountRecord, Store } from "../../engine/store/types.js";
 import { DuplicateError } from "../../engine/store/types.js";
 import type { Authenticator, AuthSession } from "../auth.js";
@@ -36,6 +36,9 @@ export interface IssuedToken {
 }
 
 const KEYS_NS = "session-keys";
+
+/** Keys are kept only as a digest: a copied data folder yields no usable key. */
+const keyDigest = (key: string) => createHash("sha256").update(key).digest("base64url");
 
 export function accountIdentity(account: AccountRecord): Identity {
   return { id: account.id, name: account.name, color: account.color, verified: true, guest: false };
@@ -144,23 +147,23 @@ export class Accounts implements Authenticator {
   async createSessionKey(who: Identity, authType: AuthType): Promise<string> {
     const key = randomBytes(24).toString("base64url");
     const expiresAt = Date.now() + this.options.sessionKeyTtlSeconds * 1000;
-    await this.store.kv.put(KEYS_NS, key, { id: who.id, name: who.name, color: who.color, guest: who.guest, authType, expiresAt }, expiresAt);
+    await this.store.kv.put(KEYS_NS, keyDigest(key), { id: who.id, name: who.name, color: who.color, guest: who.guest, authType, expiresAt }, expiresAt);
     return key;
   }
 
   async resolveSessionKey(key: string): Promise<AuthSession | null> {
-    const entry = await this.store.kv.get(KEYS_NS, key);
+    const entry = await this.store.kv.get(KEYS_NS, keyDigest(key));
     if (!entry || typeof entry.id !== "string" || typeof entry.name !== "string") return null;
     const guest = entry.guest === true;
     const identity: Identity = { id: entry.id, name: entry.name, color: String(entry.color), verified: !guest, guest };
     const expiresAt = typeof entry.expiresAt === "number" ? entry.expiresAt : null;
-    return { identity, revocationId: `key:${key}`, expiresAt, authType: guest ? "anonymous" : "password" };
+    return { identity, revocationId: `key:${keyDigest(key)}`, expiresAt, authType: guest ? "anonymous" : "password" };
   }
 
   /** Deletes the key and closes every socket bound to it, on every node. */
   async deleteSessionKey(key: string): Promise<boolean> {
-    const existed = await this.store.kv.delete(KEYS_NS, key);
-    if (existed) await this.revocations.revoke(`key:${key}`, Date.now() + this.options.sessionKeyTtlSeconds * 1000);
+    const existed = await this.store.kv.delete(KEYS_NS, keyDigest(key));
+    if (existed) await this.revocations.revoke(`key:${keyDigest(key)}`, Date.now() + this.options.sessionKeyTtlSeconds * 1000);
     return existed;
   }
 }

@@ -1,3 +1,6 @@
+/** The store folds names with NFC and lower case: so does the counter, or each spelling would get its own allowance. */
+const nameKey = (name: string) => `n:${name.normalize("NFC").toLowerCase()}`;
+
 /**
  * Counts failed logins per name and per address in a sliding window; once a
  * key has too many, further attempts are refused without checking the
@@ -14,20 +17,27 @@ export class LoginLimiter {
   ) {}
 
   blocked(name: string, address: string, now = Date.now()): boolean {
-    return this.count(`n:${name.toLowerCase()}`, now) >= this.perName || this.count(`a:${address}`, now) >= this.perAddress;
+    return this.count(nameKey(name), now) >= this.perName || this.count(`a:${address}`, now) >= this.perAddress;
   }
 
   fail(name: string, address: string, now = Date.now()): void {
-    for (const key of [`n:${name.toLowerCase()}`, `a:${address}`]) {
+    for (const key of [nameKey(name), `a:${address}`]) {
       const list = this.failures.get(key) ?? [];
       list.push(now);
+      // Re-inserted so the map's order is by latest failure: a flood sweep then drops idle keys, not one under attack.
+      this.failures.delete(key);
       this.failures.set(key, list);
     }
     if (this.failures.size > this.maxKeys) this.sweep(now);
   }
 
   succeed(name: string): void {
-    this.failures.delete(`n:${name.toLowerCase()}`);
+    this.failures.delete(nameKey(name));
+  }
+
+  /** How many names and addresses are being counted: what memory the limiter holds. */
+  get size(): number {
+    return this.failures.size;
   }
 
   private count(key: string, now: number): number {

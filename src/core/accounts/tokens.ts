@@ -31,8 +31,10 @@ export class TokenSigner {
 
   async sign(sub: string, name: string, authType: AuthType, ttlSeconds: number): Promise<{ token: string; claims: TokenClaims }> {
     const jti = randomUUID();
-    const nowSec = Math.floor(Date.now() / 1000);
-    const exp = nowSec + ttlSeconds;
+    const now = Date.now();
+    const nowSec = Math.floor(now / 1000);
+    // JWT times are whole seconds: round the expiry up, so a token lives at least its TTL (a floored 1 s TTL could be spent already).
+    const exp = Math.ceil(now / 1000 + ttlSeconds);
     const token = await new SignJWT({ name, authType })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setIssuer(ISSUER)

@@ -57,6 +57,8 @@ export class InstalkSession implements Subscriber, Timed {
     const auth = await this.ctx.core.auth.verify(token).catch(() => null);
     if (!auth) return;
     this.ctx.core.names.release(this.user.name, this.conn.id);
+    // An anonymous token's guest name is nobody's account: hold it like any free name.
+    if (auth.identity.guest) this.ctx.core.names.claim(auth.identity.name, this.conn.id);
     this.user = auth.identity;
     this.watchToken(auth);
   }
