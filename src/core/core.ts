@@ -10,6 +10,7 @@ import { Hub } from "./hub.js";
 import { NameClaims } from "./names.js";
 import { Presence } from "./presence.js";
 import { Rooms } from "./rooms.js";
+import { RoomAccess } from "./room-access.js";
 
 /** The domain every dialect shares. It does no I/O of its own: the store and broker do. */
 export class Core {
@@ -17,6 +18,8 @@ export class Core {
   readonly presence: Presence;
   readonly rooms: Rooms;
   readonly direct: Direct;
+  /** Closed/open rooms, administrators, invite passes, kicks and bans. */
+  readonly access: RoomAccess;
   readonly names = new NameClaims();
   readonly revocations: Revocations;
   readonly accounts: Accounts;
@@ -35,7 +38,8 @@ export class Core {
       store.history.read(channel, { from, before: to, limit: to - from, take: "oldest" }),
     );
     this.presence = new Presence(broker);
-    this.rooms = new Rooms(store, this.hub, this.presence, now);
+    this.access = new RoomAccess(store, this.hub, now);
+    this.rooms = new Rooms(store, this.hub, this.presence, this.access, now);
     this.direct = new Direct(this.hub, now);
     this.revocations = new Revocations(store, this.hub);
     this.accounts = new Accounts(store, new TokenSigner(secrets), this.revocations, config.auth);

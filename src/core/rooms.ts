@@ -2,6 +2,7 @@ import type { JsonObject } from "./json.js";
 import type { ReadQuery, RoomRecord, Store, StoredEvent } from "../engine/store/types.js";
 import type { Hub } from "./hub.js";
 import type { Presence } from "./presence.js";
+import type { RoomAccess } from "./room-access.js";
 import { channels, type CoreEvent, type Identity, type Subscriber, type UserRef } from "./types.js";
 
 export type JoinResult =
@@ -15,7 +16,7 @@ export type JoinResult =
       /** Call once the snapshot has been sent: live events follow, none twice. */
       release: () => void;
     }
-  | { ok: false; code: "room.banned" | "room.closed" | "room.full" | "room.locked" };
+  | { ok: false; code: "room.banned" | "room.closed" };
 
 export interface Except {
   user?: string;
@@ -32,6 +33,7 @@ export class Rooms {
     private readonly store: Store,
     private readonly hub: Hub,
     private readonly presence: Presence,
+    private readonly access: RoomAccess,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -52,9 +54,12 @@ export class Rooms {
   }
 
   async join(sub: Subscriber, who: Identity, roomId: string, historyLimit: number): Promise<JoinResult> {
-    const room = await this.open(roomId, who.guest ? null : who.id);
-    if (room.bans.includes(who.id)) return { ok: false, code: "room.banned" };
     const channel = this.stream(roomId);
+    // Bans and closed rooms hold here for every dialect; a missing room is created with the joiner as its administrator.
+    const present = (await this.presence.members(channel)).some((m) => m.id === who.id);
+    const admitted = await this.access.admit(roomId, who.id, present);
+    if (!admitted.ok) return { ok: false, code: admitted.code === "room.banned" ? "room.banned" : "room.closed" };
+    const room = admitted.room;
     const attachment = await this.hub.attach(channel, sub, true);
     const first = await this.presence.add(channel, sub.connId, who);
     const members = (await this.presence.members(channel)).filter((m) => m.id !== who.id);
@@ -106,8 +111,7 @@ export class Rooms {
   }
 
   async setTopic(roomId: string, sender: UserRef, topic: string): Promise<StoredEvent> {
-    const room = await this.open(roomId);
-    await this.store.rooms.put({ ...room, topic });
+    await this.access.modify(roomId, (room) => ({ ...room, topic }));
     return this.post(roomId, sender, "set-room-topic", { topic });
   }
 

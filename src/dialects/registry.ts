@@ -1,5 +1,6 @@
 import type { DialectFactory } from "./types.js";
 import { instalk } from "./instalk/index.js";
+import { relay } from "./relay/index.js";
 
 /** Every dialect the server speaks. A new dialect is a new folder and one line here. */
-export const dialects: DialectFactory[] = [instalk];
+export const dialects: DialectFactory[] = [instalk, relay];
