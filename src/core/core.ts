@@ -6,6 +6,7 @@ import { Revocations } from "./accounts/revocations.js";
 import { TokenSigner } from "./accounts/tokens.js";
 import type { Authenticator } from "./auth.js";
 import { Direct } from "./direct.js";
+import { Documents } from "./documents/documents.js";
 import { Hub } from "./hub.js";
 import { NameClaims } from "./names.js";
 import { Presence } from "./presence.js";
@@ -23,6 +24,8 @@ export class Core {
   readonly names = new NameClaims();
   readonly revocations: Revocations;
   readonly accounts: Accounts;
+  /** Revisioned JSON documents (really's collections, fuse's saved records). */
+  readonly documents: Documents;
   /** What dialects use to turn a token into an identity. */
   readonly auth: Authenticator;
 
@@ -43,6 +46,7 @@ export class Core {
     this.direct = new Direct(this.hub, now);
     this.revocations = new Revocations(store, this.hub);
     this.accounts = new Accounts(store, new TokenSigner(secrets), this.revocations, config.auth);
+    this.documents = new Documents(store.documents, this.hub, config.really, now);
     this.auth = this.accounts;
   }
 

@@ -1,6 +1,7 @@
 import type { DialectFactory } from "./types.js";
 import { instalk } from "./instalk/index.js";
+import { really } from "./really/index.js";
 import { relay } from "./relay/index.js";
 
 /** Every dialect the server speaks. A new dialect is a new folder and one line here. */
-export const dialects: DialectFactory[] = [instalk, relay];
+export const dialects: DialectFactory[] = [instalk, really, relay];

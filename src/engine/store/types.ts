@@ -93,12 +93,45 @@ export interface KvStore {
   list(ns: string, prefix: string): Promise<Array<{ key: string; value: JsonObject }>>;
 }
 
+/** One application document as stored; a deleted one stays as a tombstone (`deleted`, empty body). */
+export interface DocumentRecord {
+  collection: string;
+  id: string;
+  rev: number;
+  owner: string;
+  body: JsonObject;
+  created: number;
+  updated: number;
+  deleted: boolean;
+}
+
+/** A page of live documents in (created, id) order, strictly after (or before, descending) `after`. */
+export interface DocumentQuery {
+  limit: number;
+  ascending: boolean;
+  after?: { created: number; id: string };
+  owner?: string;
+}
+
+/** Revisioned JSON documents, grouped in collections. */
+export interface DocumentStore {
+  /** The document, tombstones included; null when the id was never used. */
+  get(collection: string, id: string): Promise<DocumentRecord | null>;
+  /** Stores a new document; false (nothing written) when the id is taken, even by a tombstone. */
+  insert(doc: DocumentRecord): Promise<boolean>;
+  /** Replaces the stored document only while its rev is still `expectRev` (compare and swap). */
+  write(doc: DocumentRecord, expectRev: number): Promise<boolean>;
+  /** Live documents only. */
+  list(collection: string, query: DocumentQuery): Promise<DocumentRecord[]>;
+}
+
 export interface Store {
   readonly kind: string;
   readonly history: HistoryStore;
   readonly rooms: RoomStore;
   readonly accounts: AccountStore;
   readonly kv: KvStore;
+  readonly documents: DocumentStore;
   /** Waits for every pending group commit to be durable. */
   flush(): Promise<void>;
   close(): Promise<void>;

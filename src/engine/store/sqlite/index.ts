@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import type { Store } from "../types.js";
 import { sqliteAccounts } from "./accounts.js";
+import { sqliteDocuments } from "./documents.js";
 import { GroupCommit } from "./group-commit.js";
 import { sqliteHistory } from "./history.js";
 import { sqliteKv } from "./kv.js";
@@ -45,6 +46,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     rooms: sqliteRooms(db),
     accounts: sqliteAccounts(db),
     kv: sqliteKv(db),
+    documents: sqliteDocuments(db, commits),
     flush: () => commits.flush(),
     close() {
       closing ??= commits.close().then(() => {

@@ -72,6 +72,27 @@ const migrations: Migration[] = [
       CREATE INDEX kv_expiry ON kv (expires_at) WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    version: 2,
+    name: "documents",
+    sql: `
+      -- A deleted document stays as a tombstone (deleted = 1) so its id answers "gone", not "missing".
+      CREATE TABLE documents (
+        collection TEXT    NOT NULL,
+        id         TEXT    NOT NULL,
+        rev        INTEGER NOT NULL,
+        owner      TEXT    NOT NULL,
+        body       TEXT    NOT NULL,
+        created    INTEGER NOT NULL,
+        updated    INTEGER NOT NULL,
+        deleted    INTEGER NOT NULL,
+        PRIMARY KEY (collection, id)
+      );
+      -- The orders listing walks: a collection's live documents by (created, id), optionally one owner's.
+      CREATE INDEX documents_order ON documents (collection, deleted, created, id);
+      CREATE INDEX documents_owner ON documents (collection, owner, deleted, created, id);
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

@@ -1,0 +1,97 @@
+import type { JsonObject } from "../../core/json.js";
+import type { RoomRecord, StoredEvent } from "../../engine/store/types.js";
+import type { Caller, Reply } from "./caller.js";
+import { refuse } from "./errors.js";
+import { page, tokenOf, tokens, type Fetch } from "./paging.js";
+import { messageItem, messageMeta } from "./render.js";
+import { rOf } from "./resource.js";
+import { messageBody, parseOr400, readOptions, roomBody, type Request } from "./schema.js";
+
+/** History rows a read looks at for `msg` events before it answers with a short page. */
+const MAX_SCAN = 2000;
+
+async function existing(caller: Caller, room: string): Promise<RoomRecord> {
+  return (await caller.core.rooms.get(room)) ?? refuse(404, "object.missing");
+}
+
+export async function getRoom(caller: Caller, room: string): Promise<Reply> {
+  const record = await existing(caller, room);
+  const seen = new Set<string>();
+  const members: JsonObject[] = [];
+  for (const m of await caller.core.rooms.members(room)) {
+    if (seen.has(m.id)) continue;
+    seen.add(m.id);
+    members.push({ _r: rOf.user(m.id), name: m.name });
+  }
+  return { r: rOf.room(room), rev: 1, body: { _r: rOf.room(room), _rev: 1, name: record.id, topic: record.topic, members } };
+}
+
+export async function getMessage(caller: Caller, room: string, nr: number): Promise<Reply> {
+  await existing(caller, room);
+  const [event] = await caller.core.rooms.history(room, { from: nr, before: nr + 1, limit: 1, take: "oldest" });
+  if (!event || event.type !== "msg") refuse(404, "object.missing");
+  return { r: rOf.message(room, nr), rev: 1, body: messageItem(room, event) };
+}
+
+/** Only `msg` events are messages; other stored events (topic changes…) are stepped over. */
+function messageSource(caller: Caller, room: string): Fetch<StoredEvent, number> {
+  return async (after, ascending, limit) => {
+    const items: StoredEvent[] = [];
+    let position = after;
+    for (let scanned = 0; scanned < MAX_SCAN; ) {
+      const range = ascending ? { from: (position ?? 0) + 1 } : position === undefined ? {} : { before: position };
+      const batch = await caller.core.rooms.history(room, { ...range, limit: limit + 1, take: ascending ? "oldest" : "newest" });
+      if (!ascending) batch.reverse();
+      for (const e of batch) {
+        scanned++;
+        position = e.seq;
+        if (e.type !== "msg") continue;
+        if (items.length === limit) return { items, next: items[limit - 1].seq };
+        items.push(e);
+      }
+      if (batch.length < limit + 1) return { items };
+    }
+    return { items, next: position };
+  };
+}
+
+export async function readMessages(caller: Caller, room: string, request: Request): Promise<Reply> {
+  await existing(caller, room);
+  const opts = parseOr400(readOptions, request.cmdOpts, "cmdOpts");
+  if (opts.query) refuse(400, "request.invalid", { "cmdOpts.query": "messages are read by sequence number, without a query" });
+  const token = tokenOf(opts.paginationToken, (k) => typeof k === "number");
+  const r = rOf.room(room) + "/messages/";
+  if (opts.subscribe) {
+    // Held from before the read: every message stored after `floor` is pushed after this reply, none twice.
+    const attachment = await caller.follows.follow(caller.core.rooms.stream(room), true);
+    const floor = await caller.core.rooms.lastSeq(room);
+    caller.afterReply(() => attachment.release(floor));
+  }
+  const got = await page(messageSource(caller, room), (e) => e.seq, { limit: opts.limit, ascending: opts.ascending, token });
+  const items = got.items.map((e) => ({ meta: messageMeta(e), body: messageItem(room, e) }));
+  return { r, body: { items, tokens: tokens(got) } };
+}
+
+export async function createRoom(caller: Caller, request: Request): Promise<Reply> {
+  const body = parseOr400(roomBody, request.body ?? {}, "body");
+  const rooms = caller.core.rooms;
+  if (await rooms.get(body.name)) refuse(409, "object.exists");
+  const who = caller.auth.identity;
+  await rooms.open(body.name, who.guest ? null : who.id);
+  if (body.topic) await rooms.setTopic(body.name, who, body.topic);
+  return getRoom(caller, body.name);
+}
+
+/** Stored, then fanned out to every dialect's members: the same event an instalk `msg` makes. */
+export async function createMessage(caller: Caller, room: string, request: Request): Promise<Reply> {
+  const record = await existing(caller, room);
+  const data = parseOr400(messageBody(caller.config.maxMessageChars), request.body ?? {}, "body");
+  const who = caller.auth.identity;
+  if (record.bans.includes(who.id)) refuse(403, "room.banned");
+  if (record.closed && !record.admins.includes(who.id)) {
+    const inside = (await caller.core.rooms.members(room)).some((m) => m.id === who.id);
+    if (!inside) refuse(403, "room.closed");
+  }
+  const stored = await caller.core.rooms.post(room, who, "msg", { body: data.body, mentions: data.mentions, attachments: data.attachments });
+  return { r: rOf.message(room, stored.seq), rev: 1, body: messageItem(room, stored) };
+}

@@ -1,0 +1,170 @@
+import type { AuthSession } from "../../core/auth.js";
+import { randomId } from "../../core/identity.js";
+import { TokenBucket } from "../../core/rate-limit.js";
+import type { OutFrame, Subscriber, UserRef } from "../../core/types.js";
+import type { Timed } from "../../transport/timer-wheel.js";
+import type { WsConnection } from "../../transport/ws-connection.js";
+import { watchCredential } from "../common/credential-watch.js";
+import type { DialectContext } from "../types.js";
+import type { Caller } from "./caller.js";
+import { runCommand } from "./commands.js";
+import { ReallyError } from "./errors.js";
+import { Follows } from "./follows.js";
+import { errorFrame, reallyRenderer, type WireError } from "./render.js";
+import { rOf } from "./resource.js";
+import { COMMANDS, initializeSchema, issuesToErrors, requestSchema, type Request } from "./schema.js";
+
+const BAD_TOKEN = "invalid/incorrect/expired access token";
+
+/** The request's tag when it has a usable one, so even a refused request can be matched to its reply. */
+function tagOf(value: unknown): number | undefined {
+  const tag = (value as { tag?: unknown } | null)?.tag;
+  return Number.isSafeInteger(tag) && (tag as number) >= 0 ? (tag as number) : undefined;
+}
+
+/** One really WebSocket: initialize with an access token, then tagged commands over the core. */
+export class ReallySession implements Subscriber, Timed, Caller {
+  readonly renderer = reallyRenderer;
+  readonly follows: Follows;
+  /** Shown to the client; a handle, not the transport's internal id. */
+  readonly handle = randomId(10);
+  deadline: number;
+  private session: AuthSession | null = null;
+  private closing = false;
+  /** Requests are answered one after another, in the order they came. */
+  private chain: Promise<void> = Promise.resolve();
+  private readonly bucket: TokenBucket;
+  private unwatch: () => void = () => undefined;
+  private afterReplies: Array<() => void> = [];
+
+  constructor(
+    readonly conn: WsConnection,
+    readonly ctx: DialectContext,
+  ) {
+    const limits = ctx.config.limits;
+    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.burst);
+    this.follows = new Follows(ctx.core.hub, this, ctx.config.really.maxSubscriptions);
+    this.deadline = Date.now() + this.config.idleMs;
+    ctx.wheel.schedule(this);
+    conn.bind({ onFrame: (data) => this.onFrame(data), onClose: () => this.onClose() });
+  }
+
+  get core() {
+    return this.ctx.core;
+  }
+
+  get config() {
+    return this.ctx.config.really;
+  }
+
+  get connId(): string {
+    return this.conn.id;
+  }
+
+  /** Only initialized sockets ever subscribe, so the placeholder never reaches the hub. */
+  get user(): UserRef {
+    return this.session?.identity ?? { id: `uninitialized:${this.conn.id}`, name: "" };
+  }
+
+  get auth(): AuthSession {
+    if (!this.session) throw new Error("not initialized");
+    return this.session;
+  }
+
+  deliver(frame: OutFrame): void {
+    this.conn.send(frame);
+  }
+
+  afterReply(fn: () => void): void {
+    this.afterReplies.push(fn);
+  }
+
+  /** Idle for `idleMs`: an initialized socket is told `kicked`; before that the server says nothing at all. */
+  onDeadline(): void {
+    if (this.session) this.send({ evt: "kicked" });
+    this.end(1000, "idle");
+  }
+
+  end(code: number, reason: string): void {
+    this.closing = true;
+    this.deadline = 0;
+    this.conn.close(code, reason);
+  }
+
+  private send(value: unknown): void {
+    this.conn.send(JSON.stringify(value));
+  }
+
+  private refuse(error: WireError, tag?: number, r?: string): void {
+    this.ctx.metrics.protocolErrors.inc({ dialect: "really", code: String(error.code) });
+    this.conn.send(errorFrame(error, tag, r));
+  }
+
+  private onFrame(data: Buffer): void {
+    if (this.closing) return;
+    this.ctx.metrics.framesIn.inc({ dialect: "really" });
+    this.deadline = Date.now() + this.config.idleMs;
+    // Every frame costs a token, junk included: a flood of junk is still a flood.
+    if (!this.bucket.take()) return this.refuse({ code: 429, message: "rate.limited" });
+    if (data.length > this.ctx.config.limits.maxFrameBytes) return this.refuse({ code: 413, message: "frame.too-large" });
+    let value: unknown;
+    try {
+      value = JSON.parse(data.toString("utf8"));
+    } catch {
+      this.refuse({ code: 400, message: "json.malformed" });
+      return this.end(1007, "malformed JSON");
+    }
+    const parsed = requestSchema.safeParse(value);
+    if (!parsed.success) return this.refuse({ code: 400, message: "request.invalid", errors: issuesToErrors(parsed.error, "") }, tagOf(value));
+    const request = parsed.data;
+    this.chain = this.chain
+      .then(() => this.answer(request, value))
+      .catch((err: unknown) => {
+        this.ctx.log.error({ err, conn: this.conn.id, cmd: request.cmd }, "really command failed");
+        this.refuse({ code: 500, message: "internal.error" }, request.tag, request.r);
+      });
+  }
+
+  private async answer(request: Request, raw: unknown): Promise<void> {
+    if (this.closing) return;
+    const { tag } = request;
+    if (request.cmd === "initialize") return this.initialize(tag, raw);
+    if (!this.session) return this.refuse({ code: 400, message: "initialize.required" }, tag);
+    if (request.cmd === "ping") return this.send({ tag, evt: "pinged" });
+    if (!(COMMANDS as readonly string[]).includes(request.cmd)) return this.refuse({ code: 454, message: "command.unknown" }, tag);
+    try {
+      const reply = await runCommand(this, request);
+      if (!this.closing) this.send({ tag, ...reply });
+    } catch (err) {
+      if (!(err instanceof ReallyError)) throw err;
+      this.refuse(err, tag, request.r);
+    } finally {
+      for (const fn of this.afterReplies.splice(0)) fn();
+    }
+  }
+
+  private async initialize(tag: number, raw: unknown): Promise<void> {
+    if (this.session) return this.refuse({ code: 400, message: "already.initialized" }, tag);
+    const parsed = initializeSchema.safeParse(raw);
+    const auth = parsed.success ? await this.core.auth.verify(parsed.data.accessToken).catch(() => null) : null;
+    if (!auth) return this.refuse({ code: 401, message: BAD_TOKEN }, tag);
+    if (this.closing) return;
+    this.session = auth;
+    this.unwatch = watchCredential(this.core, this.ctx.wheel, auth, () => {
+      this.send({ evt: "token-expired" });
+      this.end(1008, "token expired");
+    });
+    const user = { _r: rOf.user(auth.identity.id), name: auth.identity.name, authType: auth.authType };
+    this.send({ tag, evt: "initialized", body: { "connection-handle": this.handle, user } });
+  }
+
+  private onClose(): void {
+    this.closing = true;
+    this.deadline = 0;
+    this.unwatch();
+    this.ctx.metrics.connections.dec({ dialect: "really" });
+    // After whatever command is running: it may still be attaching a subscription.
+    this.chain = this.chain.then(() => this.follows.clear());
+    this.ctx.log.info({ conn: this.conn.id, dialect: "really" }, "connection closed");
+  }
+}
