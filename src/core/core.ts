@@ -12,6 +12,7 @@ import { NameClaims } from "./names.js";
 import { Presence } from "./presence.js";
 import { Rooms } from "./rooms.js";
 import { RoomAccess } from "./room-access.js";
+import { Topics } from "./topics/topics.js";
 
 /** The domain every dialect shares. It does no I/O of its own: the store and broker do. */
 export class Core {
@@ -26,6 +27,8 @@ export class Core {
   readonly accounts: Accounts;
   /** Revisioned JSON documents (really's collections, fuse's saved records). */
   readonly documents: Documents;
+  /** Topic publish/subscribe with bounded history, topic presence and resumable sessions (pubsub). */
+  readonly topics: Topics;
   /** What dialects use to turn a token into an identity. */
   readonly auth: Authenticator;
 
@@ -48,6 +51,7 @@ export class Core {
     this.accounts = new Accounts(store, new TokenSigner(secrets), this.revocations, config.auth);
     this.documents = new Documents(store.documents, this.hub, config.really, now);
     this.auth = this.accounts;
+    this.topics = new Topics(store, this.hub, this.presence, this.revocations, config.pubsub, now);
   }
 
   async start(): Promise<void> {

@@ -1,7 +1,8 @@
 import type { DialectFactory } from "./types.js";
 import { instalk } from "./instalk/index.js";
+import { pubsub } from "./pubsub/index.js";
 import { really } from "./really/index.js";
 import { relay } from "./relay/index.js";
 
 /** Every dialect the server speaks. A new dialect is a new folder and one line here. */
-export const dialects: DialectFactory[] = [instalk, really, relay];
+export const dialects: DialectFactory[] = [instalk, pubsub, really, relay];

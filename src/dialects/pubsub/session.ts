@@ -1,0 +1,223 @@
+import type { JsonObject } from "../../core/json.js";
+import { TokenBucket } from "../../core/rate-limit.js";
+import type { SessionRecord } from "../../core/topics/sessions.js";
+import type { Identity } from "../../core/types.js";
+import { markDirty, type Flushable } from "../../transport/flush.js";
+import type { Timed } from "../../transport/timer-wheel.js";
+import type { WsConnection } from "../../transport/ws-connection.js";
+import { watchCredential } from "../common/credential-watch.js";
+import type { DialectContext } from "../types.js";
+import { envelope, reason } from "./frames.js";
+import { TopicPermissions } from "./permissions.js";
+import { errorFrame, type RequestId } from "./render.js";
+import { handleRequest } from "./requests.js";
+import { Subscriptions, type TopicSub } from "./subscriptions.js";
+import type { ExternalVerifiers } from "./verifier.js";
+
+export interface Request {
+  op: string;
+  id: RequestId;
+  frame: Record<string, unknown>;
+}
+
+/** Room for `op`, `id` and `topics` around the largest allowed `data`. */
+const ENVELOPE_BYTES = 16 * 1024;
+
+const MESSAGES: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "session expired",
+  413: "Payload Too Large",
+  429: "Too Many Requests",
+  500: "Internal Server Error",
+  503: "Service Unavailable",
+};
+
+const NOBODY: Identity = { id: "", name: "", color: "#888888", verified: false, guest: true };
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** One /pubsub WebSocket: connect or resume, then sub/unsub/pub; the session it holds outlives it. */
+export class PubsubSession implements Timed {
+  deadline: number;
+  user: Identity = NOBODY;
+  sessionId: string | null = null;
+  /** Cursors moved since the session was last written. */
+  dirty = false;
+  permissions: TopicPermissions | null = null;
+  readonly subs: Subscriptions;
+  readonly finished: Promise<void>;
+  private phase: "new" | "ready" | "closed" = "new";
+  private epoch = 0;
+  private credential: SessionRecord["credential"] = null;
+  /** Requests are handled one after another, so a sub completes before the next frame uses it. */
+  private chain: Promise<void> = Promise.resolve();
+  private readonly bucket: TokenBucket;
+  private lastSaved = 0;
+  private saving = false;
+  private stops: Array<() => void> = [];
+  private finish: () => void = () => undefined;
+  /**
+   * Subscriptions with frames queued on the connection but not yet known to
+   * be written. The connection drops its queue if it closes before the turn's
+   * flush, so a cursor moves only once that flush ran on an open socket.
+   */
+  private readonly unconfirmed = new Set<TopicSub>();
+  private readonly confirmer: Flushable = { flush: () => this.confirm() };
+
+  constructor(
+    readonly conn: WsConnection,
+    readonly ctx: DialectContext,
+    readonly verifiers: ExternalVerifiers,
+  ) {
+    this.subs = new Subscriptions(this);
+    this.bucket = new TokenBucket(ctx.config.limits.messagesPerSecond, ctx.config.limits.burst);
+    this.finished = new Promise((resolve) => (this.finish = resolve));
+    this.deadline = Date.now() + ctx.config.pubsub.connectGraceMs;
+    ctx.wheel.schedule(this);
+    conn.bind({ onFrame: (data) => this.onFrame(data), onClose: () => this.onClose() });
+  }
+
+  get connId(): string {
+    return this.conn.id;
+  }
+
+  get ready(): boolean {
+    return this.phase === "ready";
+  }
+
+  get closed(): boolean {
+    return this.phase === "closed";
+  }
+
+  send(text: string): void {
+    this.conn.send(text);
+  }
+
+  refuse(op: string | null, id: RequestId, code: number, message = MESSAGES[code], extra: JsonObject = {}): void {
+    this.ctx.metrics.protocolErrors.inc({ dialect: "pubsub", code: String(code) });
+    this.send(errorFrame(op, id, code, message, extra));
+  }
+
+  /** Only a connection that never connected is timed out: the protocol has no heartbeat. */
+  onDeadline(): void {
+    if (this.phase === "new") this.end(1008, "connect required");
+  }
+
+  end(code: number, reason: string): void {
+    this.deadline = 0;
+    this.conn.close(code, reason);
+  }
+
+  /** Marked dirty right after the connection, so the flush pass reaches it after the connection's own flush. */
+  toConfirm(sub: TopicSub): void {
+    this.unconfirmed.add(sub);
+    markDirty(this.confirmer);
+  }
+
+  private confirm(): void {
+    const open = this.conn.open;
+    for (const sub of this.unconfirmed) if (open && sub.written !== sub.cursor) sub.cursor = sub.written;
+    if (open && this.unconfirmed.size > 0) this.dirty = true;
+    this.unconfirmed.clear();
+  }
+
+  /** The connection now holds session `id` as `user`. */
+  async begin(id: string, user: Identity, credential: SessionRecord["credential"], epoch: number): Promise<void> {
+    this.sessionId = id;
+    this.user = user;
+    this.credential = credential;
+    this.epoch = epoch;
+    this.lastSaved = Date.now();
+    this.permissions = new TopicPermissions(this.ctx.config.pubsub.topics, user.id);
+    if (this.phase === "closed") return;
+    this.phase = "ready";
+    this.deadline = 0;
+    if (credential) {
+      const auth = { identity: user, ...credential, authType: "password" as const };
+      this.stops.push(
+        watchCredential(this.ctx.core, this.ctx.wheel, auth, (why) => {
+          this.send(errorFrame("connect", null, 401, `token ${why}`));
+          this.end(1008, `token ${why}`);
+        }),
+      );
+    }
+    const stop = await this.ctx.core.topics.sessions.watch(id, this.connId, epoch, () => this.end(1000, "session resumed elsewhere"));
+    // The socket may have closed while the watch was set up.
+    if (this.closed) stop();
+    else this.stops.push(stop);
+  }
+
+  private record(live: boolean, cursors = this.subs.cursors()): SessionRecord {
+    return { user: this.user, credential: this.credential, cursors, live, epoch: this.epoch };
+  }
+
+  async save(): Promise<void> {
+    if (!this.sessionId || this.phase !== "ready") return;
+    this.dirty = false;
+    this.lastSaved = Date.now();
+    await this.ctx.core.topics.sessions.save(this.sessionId, this.record(true));
+  }
+
+  /** Called by the node's ticker: moved cursors are written now and then, and a live record is kept from expiring. */
+  checkpoint(now: number): void {
+    const { checkpointMs, sessionTtlMs } = this.ctx.config.pubsub;
+    const age = now - this.lastSaved;
+    if (this.saving || !(age >= sessionTtlMs / 3 || (this.dirty && age >= checkpointMs))) return;
+    this.saving = true;
+    void this.save()
+      .catch((err: unknown) => this.ctx.log.error({ err, conn: this.connId }, "pubsub session checkpoint failed"))
+      .finally(() => (this.saving = false));
+  }
+
+  private onFrame(data: Buffer): void {
+    if (this.phase === "closed") return;
+    this.ctx.metrics.framesIn.inc({ dialect: "pubsub" });
+    const oversize = data.length > this.ctx.config.pubsub.maxDataBytes + ENVELOPE_BYTES;
+    let frame: unknown;
+    try {
+      frame = oversize ? undefined : JSON.parse(data.toString("utf8"));
+    } catch {
+      frame = undefined;
+    }
+    const obj = isObject(frame) ? frame : null;
+    const op = typeof obj?.op === "string" ? obj.op : null;
+    const id = typeof obj?.id === "string" || typeof obj?.id === "number" ? obj.id : null;
+    if (!this.bucket.take()) return this.refuse(op, id, 429);
+    if (oversize) return this.refuse(null, null, 413);
+    if (!obj) return this.refuse(null, null, 400, "Bad Request: not a JSON object");
+    this.chain = this.chain
+      .then(() => this.dispatch(obj, op, id))
+      .catch((err: unknown) => {
+        this.ctx.log.error({ err, conn: this.connId, op }, "pubsub request failed");
+        this.refuse(op, id, 500);
+      });
+  }
+
+  private dispatch(frame: Record<string, unknown>, op: string | null, id: RequestId): Promise<void> | void {
+    if (this.phase === "closed") return;
+    const parsed = envelope.safeParse(frame);
+    if (!parsed.success) return this.refuse(op, id, 400, `Bad Request: ${reason(parsed.error)}`);
+    return handleRequest(this, { op: parsed.data.op, id: parsed.data.id ?? null, frame });
+  }
+
+  private onClose(): void {
+    this.phase = "closed";
+    this.deadline = 0;
+    for (const stop of this.stops.splice(0)) stop();
+    this.ctx.metrics.connections.dec({ dialect: "pubsub" });
+    this.ctx.log.info({ conn: this.connId, dialect: "pubsub" }, "connection closed");
+    this.chain = this.chain
+      .then(() => this.cleanup())
+      .catch((err: unknown) => this.ctx.log.error({ err, conn: this.connId }, "pubsub cleanup failed"))
+      .finally(() => this.finish());
+  }
+
+  /** Members leave at once; the session stays resumable with the cursors it had. */
+  private async cleanup(): Promise<void> {
+    const { cursors, left } = this.subs.removeAll();
+    if (this.sessionId) await this.ctx.core.topics.sessions.release(this.sessionId, this.record(false, cursors));
+    await left;
+  }
+}
