@@ -30,7 +30,7 @@ export const configSchema = z.strictObject({
     loginWindowSeconds: z.number().int().min(1),
   }),
   limits: z.strictObject({
-    /** Largest inbound frame any dialect accepts. */
+    /** Largest inbound frame for dialects without a limit of their own (pubsub sizes frames by its maxDataBytes). */
     maxFrameBytes: z.number().int().min(1024),
     /** Outbound bytes a connection may have waiting before it is cut off as a slow reader. */
     maxQueueBytes: z.number().int().min(65536),
