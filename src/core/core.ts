@@ -8,6 +8,7 @@ import type { Authenticator } from "./auth.js";
 import { Direct } from "./direct.js";
 import { Documents } from "./documents/documents.js";
 import { Hub } from "./hub.js";
+import { Lobby } from "./lobby/lobby.js";
 import { NameClaims } from "./names.js";
 import { Presence } from "./presence.js";
 import { Rooms } from "./rooms.js";
@@ -27,6 +28,8 @@ export class Core {
   readonly accounts: Accounts;
   /** Revisioned JSON documents (really's collections, fuse's saved records). */
   readonly documents: Documents;
+  /** Game lobby and rooms (fuse): one room per logged-in user, creator-keyed rooms, allies, away. */
+  readonly lobby: Lobby;
   /** Topic publish/subscribe with bounded history, topic presence and resumable sessions (pubsub). */
   readonly topics: Topics;
   /** What dialects use to turn a token into an identity. */
@@ -50,6 +53,7 @@ export class Core {
     this.revocations = new Revocations(store, this.hub);
     this.accounts = new Accounts(store, new TokenSigner(secrets), this.revocations, config.auth);
     this.documents = new Documents(store.documents, this.hub, config.really, now);
+    this.lobby = new Lobby(store, this.hub, broker, now);
     this.auth = this.accounts;
     this.topics = new Topics(store, this.hub, this.presence, this.revocations, config.pubsub, now);
   }

@@ -1,0 +1,65 @@
+import type { Broker, PresenceEntry } from "../../engine/broker/types.js";
+import { channels, type UserRef } from "../types.js";
+import type { LobbyMember, Neighbour } from "./types.js";
+
+/** Everyone logged in, whatever room they are in. */
+const ONLINE = "lobby:online";
+
+export interface Occupant extends UserRef {
+  addr: string;
+  hint: string | null;
+}
+
+/**
+ * Who is where, as cluster presence: one entry per member session in its room
+ * and in the online set, carrying the address hints. A node that dies takes
+ * its entries with it, so nobody stays "in a room" after a crash.
+ */
+export class Occupants {
+  constructor(private readonly broker: Broker) {}
+
+  private key(m: LobbyMember): string {
+    return `${this.broker.nodeId}/${m.connId}`;
+  }
+
+  private entry(m: LobbyMember): PresenceEntry {
+    const { addr, peer, host } = m.hints;
+    return { key: this.key(m), user: { id: m.user.id, name: m.user.name }, node: this.broker.nodeId, info: { addr, hint: peer ?? host } };
+  }
+
+  /** Adds (or refreshes) the member in a room and in the online set. */
+  async add(roomId: string, m: LobbyMember): Promise<void> {
+    await this.broker.presenceAdd(channels.room(roomId), this.entry(m));
+    await this.broker.presenceAdd(ONLINE, this.entry(m));
+  }
+
+  async leave(roomId: string, m: LobbyMember): Promise<void> {
+    await this.broker.presenceRemove(channels.room(roomId), this.key(m));
+  }
+
+  async offline(m: LobbyMember): Promise<void> {
+    await this.broker.presenceRemove(ONLINE, this.key(m));
+  }
+
+  /** One occupant per user (a user being replaced by its newer session counts once). */
+  async in(roomId: string): Promise<Occupant[]> {
+    return distinct(await this.broker.presenceList(channels.room(roomId)));
+  }
+
+  online(): Promise<Occupant[]> {
+    return this.broker.presenceList(ONLINE).then(distinct);
+  }
+}
+
+function distinct(entries: PresenceEntry[]): Occupant[] {
+  const byUser = new Map<string, Occupant>();
+  for (const e of entries) {
+    byUser.set(e.user.id, { id: e.user.id, name: e.user.name, addr: String(e.info.addr ?? ""), hint: typeof e.info.hint === "string" ? e.info.hint : null });
+  }
+  return [...byUser.values()];
+}
+
+/** What `viewer` may see of the others: the address hint only when it shares their public address. */
+export function neighbours(others: Occupant[], viewer: LobbyMember): Neighbour[] {
+  return others.filter((o) => o.id !== viewer.user.id).map((o) => ({ name: o.name, hint: o.addr === viewer.hints.addr ? o.hint : null }));
+}

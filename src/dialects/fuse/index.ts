@@ -1,0 +1,46 @@
+import type { IncomingMessage } from "node:http";
+import type { Dialect, DialectContext } from "../types.js";
+import { FuseAccounts } from "./accounts.js";
+import type { Fuse } from "./context.js";
+import { HttpLinks } from "./links.js";
+import { pullRoute } from "./pull.js";
+import { pushRoute } from "./push.js";
+import { Renderers } from "./render.js";
+import { SecretBox } from "./secret-box.js";
+import { FuseSocket } from "./ws.js";
+
+/** `::ffff:1.2.3.4` and `1.2.3.4` are the same public address. */
+const plainAddress = (addr: string | undefined) => (addr ?? "").replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, "");
+
+const addrOf = (req: IncomingMessage) => plainAddress(req.socket.remoteAddress);
+
+/** fuse: pipe-delimited game lobby lines over HTTP push/pull (`/push`, `/pull`) and WebSocket (`/fuse`). */
+export function fuse(ctx: DialectContext): Dialect {
+  const box = SecretBox.open(ctx.config.fuse.secretKey, ctx.config.data);
+  const f: Fuse = { ctx, accounts: new FuseAccounts(ctx.core, box, ctx.config.auth.minPasswordLength), renderers: new Renderers() };
+  const links = new HttpLinks(f);
+  const sockets = new Set<FuseSocket>();
+  return {
+    name: "fuse",
+    routes: [
+      pushRoute(f, links, addrOf),
+      pullRoute(f, links),
+      {
+        kind: "ws",
+        match: (path) => path === "/fuse" || path === "/fuse/",
+        accept(conn, req, url) {
+          const socket = new FuseSocket(f, conn, url.searchParams.get("name") ?? "", addrOf(req));
+          sockets.add(socket);
+          ctx.metrics.connections.inc({ dialect: "fuse" });
+          ctx.log.info({ conn: conn.id, dialect: "fuse", remote: conn.remoteAddress }, "connection opened");
+          req.socket.once("close", () => sockets.delete(socket));
+        },
+      },
+    ],
+    async drain() {
+      // fuse has no goodbye line: sockets get a 1001 close, pulls simply end.
+      for (const socket of sockets) socket.end(1001, "server shutting down");
+      for (const link of links.all()) link.close();
+    },
+  };
+}
