@@ -1,0 +1,79 @@
+// npm run bench: fan-out throughput and idle memory of Switchboard against the
+// raw `ws` baselines and Socket.IO, measured in one run so the ratios compare
+// like with like. Loopback only; every server runs in a child process of its own.
+import { mkdir, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { cpus, loadavg, totalmem } from "node:os";
+import { freePort, type ServerChild } from "./child.js";
+import { socketIo, switchboard, wsBatched, wsNaive, type Contestant } from "./contestants.js";
+import { fanout } from "./fanout.js";
+import { idle } from "./idle.js";
+import { parseOptions } from "./options.js";
+import { table, type Row } from "./report.js";
+
+function installed(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts a fresh server for `measure`, so one measurement's garbage never weighs on the next. */
+async function withServer<T>(c: Contestant, measure: (server: ServerChild) => Promise<T>): Promise<T> {
+  const server = await c.start(await freePort());
+  try {
+    return await measure(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  if (!opts) return;
+  const haveSocketIo = installed("socket.io");
+  if (!haveSocketIo) process.stdout.write("socket.io is not installed: skipping it (npm install -D socket.io)\n");
+  const all = [wsNaive, wsBatched, switchboard, ...(haveSocketIo ? [socketIo] : [])];
+  const contestants = opts.only.length > 0 ? all.filter((c) => opts.only.includes(c.key)) : all;
+  process.stdout.write(
+    `fan-out: ${opts.clients} clients × ${opts.messages} messages (cap ${opts.capSeconds}s); idle: ${opts.idle} connections\n`,
+  );
+
+  // Clients and server share this machine's cores with whatever else runs: say so when that is a lot.
+  const loadBefore = loadavg()[0];
+  if (loadBefore > cpus().length / 2) {
+    process.stdout.write(`note: load average ${loadBefore.toFixed(1)} on ${cpus().length} cores; wall-clock rates will be low, CPU-second rates hold better\n`);
+  }
+
+  const rows: Row[] = [];
+  for (const c of contestants) {
+    const row: Row = { key: c.key, label: c.label, fanout: null, idle: null };
+    rows.push(row);
+    try {
+      process.stdout.write(`${c.label}: fan-out… `);
+      row.fanout = await withServer(c, (server) => fanout(c, server, opts));
+      process.stdout.write(`${Math.round(row.fanout.perSecond).toLocaleString("en-US")}/s; idle… `);
+      row.idle = await withServer(c, (server) => idle(c, server, opts.idle));
+      process.stdout.write(`${row.idle.kibPerConnection.toFixed(1)} KiB/conn\n`);
+    } catch (err) {
+      row.error = err instanceof Error ? err.message : String(err);
+      process.stdout.write(`failed: ${row.error}\n`);
+    }
+  }
+
+  process.stdout.write(`\n${table(rows)}\n`);
+  const machine = {
+    cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryBytes: totalmem(), node: process.version,
+    loadAverage: { before: loadBefore, after: loadavg()[0] },
+  };
+  await mkdir("bench/results", { recursive: true });
+  await writeFile("bench/results/latest.json", `${JSON.stringify({ date: new Date().toISOString(), machine, options: opts, results: rows }, null, 2)}\n`);
+  process.stdout.write("\nwritten to bench/results/latest.json\n");
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
