@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { perLimit } from "../common/per-limit.js";
 
 export const ROOM_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 export const NAME = /^[\p{L}\p{N} ._-]{1,32}$/u;
@@ -9,7 +10,7 @@ const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const chars = (s: string) => [...s].length;
 
 /** Per-operation `data` schemas; the server's own fields (sid, nr, time) are dropped, not trusted. */
-export function dataSchemas(maxBodyChars: number) {
+function buildDataSchemas(maxBodyChars: number) {
   return {
     msg: z.object({
       body: z.string().refine((s) => chars(s) >= 1 && chars(s) <= maxBodyChars, { message: `body must be 1-${maxBodyChars} characters` }),
@@ -35,7 +36,10 @@ export const identifySchema = z.object({
 /** The refusal code for an identify field of the wrong type. */
 export const IDENTIFY_REFUSALS: Record<string, string> = { identity: "name.invalid", mail: "mail.invalid", token: "token.invalid" };
 
-export type DataSchemas = ReturnType<typeof dataSchemas>;
+export type DataSchemas = ReturnType<typeof buildDataSchemas>;
+
+/** Shared by every session: one set of these schemas weighs ~27 KiB. */
+export const dataSchemas = perLimit(buildDataSchemas);
 
 /** zod issues as the protocol's `errors` object: dotted path → message. */
 export function issuesToErrors(error: z.ZodError, prefix: string): Record<string, string> {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { perLimit } from "../common/per-limit.js";
 import { MAX_TOPIC_CHARS, TOPIC_NAME } from "./topic-names.js";
 
 /** What every request carries; `type` may be left out (the seed's own resume example has none). */
@@ -17,7 +18,9 @@ export const connectRequest = z.object({
 
 export const resumeRequest = z.object({ session: z.string().min(1).max(128) });
 
-export function topicRequests(maxTopics: number) {
+export const topicRequests = perLimit(buildTopicRequests);
+
+function buildTopicRequests(maxTopics: number) {
   return {
     topics: z.object({ topics: topicList(maxTopics) }),
     /** `data` is any JSON (it came from JSON.parse), but it must be there. */

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { perLimit } from "../common/per-limit.js";
 import { OP_NAMES } from "../../core/documents/ops.js";
 import { refuse } from "./errors.js";
 
@@ -39,7 +40,9 @@ export const readOptions = z
   })
   .default({ limit: DEFAULT_LIMIT, ascending: false, subscribe: false });
 
-export function messageBody(maxChars: number) {
+export const messageBody = perLimit(buildMessageBody);
+
+function buildMessageBody(maxChars: number) {
   const chars = (s: string) => [...s].length;
   return z.object({
     body: z.string().refine((s) => chars(s) >= 1 && chars(s) <= maxChars, { message: `must be 1-${maxChars} characters` }),
