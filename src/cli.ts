@@ -24,7 +24,14 @@ Options (flags > SWITCHBOARD_* environment > config file > defaults):
   --set <key.path=val>  any other setting, e.g. --set instalk.idleMs=30000
                         (env form: SWITCHBOARD_INSTALK__IDLE_MS=30000)
 
-Endpoints: /websocket (instalk), /auth/*, /api/*, /healthz, /readyz, /metrics
+Endpoints (one port):
+  /websocket            instalk (WebSocket)
+  /relay?key=<key>      relay (WebSocket)
+  /v0.1/socket          really (WebSocket)
+  /pubsub               pubsub (WebSocket)
+  /push, /pull, /fuse   fuse (HTTP comet, SSE, WebSocket)
+  /auth/*, /api/*       accounts, access tokens, session keys (HTTP JSON)
+  /healthz, /readyz, /metrics
 `;
 
 async function start(argv: string[]): Promise<void> {

@@ -36,7 +36,10 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const speakers: Dialect[] = dialects.map((make) => make(ctx));
   let ready = false;
   const transport = createHttpTransport({
-    routes: [...apis.flatMap((make) => make({ core, config, log })), ...speakers.flatMap((d) => d.routes)],
+    routes: [
+      ...apis.flatMap((make) => make({ core, config, log }).map((route) => ({ owner: "api", route }))),
+      ...speakers.flatMap((d) => d.routes.map((route) => ({ owner: d.name, route }))),
+    ],
     maxPayload: Math.max(config.limits.maxFrameBytes * 16, 1024 * 1024),
     maxQueueBytes: config.limits.maxQueueBytes,
     log,
@@ -61,7 +64,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     ready = false;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await Promise.allSettled(speakers.map((d) => d.drain()));
+    await Promise.allSettled(speakers.map((d) => d.drain?.()));
     for (const conn of connections) conn.close(1001, "server shutting down");
     const deadline = Date.now() + CLOSE_WAIT_MS;
     while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

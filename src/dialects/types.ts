@@ -18,8 +18,12 @@ export interface DialectContext {
 export interface Dialect {
   readonly name: string;
   readonly routes: Route[];
-  /** Tell connected clients the server is going away, the way the protocol allows. */
-  drain(): Promise<void>;
+  /**
+   * Say goodbye beyond the transport's own: every remaining WebSocket gets a
+   * 1001 close after this, so only dialects with more to do (end HTTP streams,
+   * save resumable state) need one.
+   */
+  drain?(): Promise<void>;
 }
 
 export type DialectFactory = (ctx: DialectContext) => Dialect;

@@ -1,13 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
-import type { HttpRefusal, Route, WsRoute } from "./routes.js";
+import type { HttpRefusal, OwnedRoute, WsRoute } from "./routes.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import { WsConnection } from "./ws-connection.js";
 
 export interface HttpServerOptions {
-  routes: Route[];
+  routes: OwnedRoute[];
   /** Hard cap on one inbound WebSocket message; dialects apply their own smaller limits with a protocol error. */
   maxPayload: number;
   maxQueueBytes: number;
@@ -57,16 +57,17 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
       res.writeHead(200, { "content-type": metrics.registry.contentType });
       return void res.end(text);
     }
-    const route = routes.find((r) => r.kind === "http" && r.match(url.pathname));
-    if (route && route.kind === "http") return route.handle(req, res, url);
+    const found = routes.find(({ route }) => route.kind === "http" && route.match(url.pathname));
+    if (found && found.route.kind === "http") return found.route.handle(req, res, url);
     sendJson(res, 404, { code: 404, reason: "not found" });
   }
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on("error", () => socket.destroy());
     const url = new URL(req.url ?? "/", "http://localhost");
-    const route = routes.find((r): r is WsRoute => r.kind === "ws" && r.match(url.pathname));
-    if (!route) return refuseUpgrade(socket, { status: 404, body: JSON.stringify({ code: 404, reason: "not found" }) });
+    const found = routes.find(({ route }) => route.kind === "ws" && route.match(url.pathname));
+    const route = found?.route as WsRoute | undefined;
+    if (!found || !route) return refuseUpgrade(socket, { status: 404, body: JSON.stringify({ code: 404, reason: "not found" }) });
     if (!opts.isReady()) return refuseUpgrade(socket, { status: 503, body: JSON.stringify({ code: 503, reason: "draining" }) });
     void Promise.resolve(route.refuse?.(req, url) ?? null)
       .then((refusal) => {
@@ -77,8 +78,16 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
             metrics.slowReaders.inc();
             log.warn({ conn: c.id }, "slow reader disconnected");
           });
+          // One log line and one gauge move per open and per close, for every dialect alike.
+          const dialect = found.owner;
           connections.add(conn);
-          ws.once("close", () => connections.delete(conn));
+          metrics.connections.inc({ dialect });
+          log.info({ conn: conn.id, dialect, remote }, "connection opened");
+          ws.once("close", (code: number) => {
+            connections.delete(conn);
+            metrics.connections.dec({ dialect });
+            log.info({ conn: conn.id, dialect, code }, "connection closed");
+          });
           route.accept(conn, req, url);
         });
       })

@@ -22,3 +22,9 @@ export interface HttpRoute {
 }
 
 export type Route = WsRoute | HttpRoute;
+
+/** A route and who it belongs to ("instalk", "api"): the label on its connection metrics and logs. */
+export interface OwnedRoute {
+  owner: string;
+  route: Route;
+}

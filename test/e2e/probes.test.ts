@@ -20,10 +20,23 @@ describe("health, readiness and metrics", () => {
     assert.equal(res.status, 200);
   });
 
-  it("GET /metrics serves Prometheus text with the connection gauge", async () => {
-    const res = await fetch(`${t.url}/metrics`);
-    assert.equal(res.status, 200);
-    assert.match(await res.text(), /switchboard_connections/);
+  it("GET /metrics serves Prometheus text; the connection gauge follows opens and closes per dialect", async () => {
+    const gauge = async () => {
+      const res = await fetch(`${t.url}/metrics`);
+      assert.equal(res.status, 200);
+      const m = /switchboard_connections\{dialect="instalk"\} (\d+)/.exec(await res.text());
+      return m ? Number(m[1]) : 0;
+    };
+    const before = await gauge();
+    const { TestClient } = await import("../helpers/ws-client.js");
+    const c = await TestClient.connect(t.ws("/websocket"));
+    assert.equal(await gauge(), before + 1);
+    c.close();
+    await c.waitClose();
+    for (let i = 0; i < 50 && (await gauge()) !== before; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(await gauge(), before);
+    const opened = t.logs.filter((l) => l.dialect === "instalk" && (l.msg === "connection opened" || l.msg === "connection closed"));
+    assert.ok(opened.length >= 2, "one log line per open and per close");
   });
 
   it("an unknown path is a JSON 404, and an upgrade on it is refused", async () => {

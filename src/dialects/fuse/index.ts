@@ -31,8 +31,6 @@ export function fuse(ctx: DialectContext): Dialect {
         accept(conn, req, url) {
           const socket = new FuseSocket(f, conn, url.searchParams.get("name") ?? "", addrOf(req));
           sockets.add(socket);
-          ctx.metrics.connections.inc({ dialect: "fuse" });
-          ctx.log.info({ conn: conn.id, dialect: "fuse", remote: conn.remoteAddress }, "connection opened");
           req.socket.once("close", () => sockets.delete(socket));
         },
       },

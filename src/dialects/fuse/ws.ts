@@ -87,7 +87,6 @@ export class FuseSocket implements Caller {
 
   private onClose(): void {
     this.closing = true;
-    this.f.ctx.metrics.connections.dec({ dialect: "fuse" });
     // After the command in progress: an `open` still running binds its session first, and it is ended too.
     this.chain = this.chain.then(() => {
       const session = this.current;

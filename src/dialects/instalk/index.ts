@@ -16,7 +16,6 @@ function tokenFrom(req: IncomingMessage, url: URL): string | null {
 
 /** instalk: JSON room chat over WebSocket at /websocket. */
 export function instalk(ctx: DialectContext): Dialect {
-  const sessions = new Set<InstalkSession>();
   return {
     name: "instalk",
     routes: [
@@ -24,17 +23,10 @@ export function instalk(ctx: DialectContext): Dialect {
         kind: "ws",
         match: (path) => path === "/websocket" || path === "/websocket/",
         accept(conn, req, url) {
-          const session = new InstalkSession(conn, ctx, tokenFrom(req, url));
-          sessions.add(session);
-          ctx.metrics.connections.inc({ dialect: "instalk" });
-          ctx.log.info({ conn: conn.id, dialect: "instalk", remote: conn.remoteAddress }, "connection opened");
-          req.socket.once("close", () => sessions.delete(session));
+          // The session binds itself to the connection; instalk has no goodbye frame, so the transport's 1001 close on drain is all it needs.
+          new InstalkSession(conn, ctx, tokenFrom(req, url));
         },
       },
     ],
-    async drain() {
-      // instalk has no goodbye frame: a 1001 "going away" close is how the protocol can say it.
-      for (const session of sessions) session.end(1001, "server shutting down");
-    },
   };
 }

@@ -208,10 +208,8 @@ export class InstalkSession implements Subscriber, Timed {
     this.deadline = 0;
     this.unwatch();
     this.ctx.core.names.release(this.user.name, this.conn.id);
-    this.ctx.metrics.connections.dec({ dialect: "instalk" });
     this.chain = this.chain.then(() => this.rooms.leaveAll()).catch((err: unknown) => {
       this.ctx.log.error({ err, conn: this.conn.id }, "instalk cleanup failed");
     });
-    this.ctx.log.info({ conn: this.conn.id, dialect: "instalk" }, "connection closed");
   }
 }

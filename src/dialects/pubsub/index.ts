@@ -21,8 +21,6 @@ export function pubsub(ctx: DialectContext): Dialect {
           const session = new PubsubSession(conn, ctx, verifiers);
           sessions.add(session);
           void session.finished.then(() => sessions.delete(session));
-          ctx.metrics.connections.inc({ dialect: "pubsub" });
-          ctx.log.info({ conn: conn.id, dialect: "pubsub", remote: conn.remoteAddress }, "connection opened");
         },
       },
     ],

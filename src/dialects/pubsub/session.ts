@@ -206,8 +206,6 @@ export class PubsubSession implements Timed {
     this.phase = "closed";
     this.deadline = 0;
     for (const stop of this.stops.splice(0)) stop();
-    this.ctx.metrics.connections.dec({ dialect: "pubsub" });
-    this.ctx.log.info({ conn: this.connId, dialect: "pubsub" }, "connection closed");
     this.chain = this.chain
       .then(() => this.cleanup())
       .catch((err: unknown) => this.ctx.log.error({ err, conn: this.connId }, "pubsub cleanup failed"))

@@ -162,9 +162,7 @@ export class ReallySession implements Subscriber, Timed, Caller {
     this.closing = true;
     this.deadline = 0;
     this.unwatch();
-    this.ctx.metrics.connections.dec({ dialect: "really" });
     // After whatever command is running: it may still be attaching a subscription.
     this.chain = this.chain.then(() => this.follows.clear());
-    this.ctx.log.info({ conn: this.conn.id, dialect: "really" }, "connection closed");
   }
 }

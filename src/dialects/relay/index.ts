@@ -56,14 +56,8 @@ export function relay(ctx: DialectContext): Dialect {
           let set = byUser.get(session.user.id);
           if (!set) byUser.set(session.user.id, (set = new Set()));
           set.add(session);
-          ctx.metrics.connections.inc({ dialect: "relay" });
-          ctx.log.info({ conn: conn.id, dialect: "relay", user: session.user.id, remote: conn.remoteAddress }, "connection opened");
         },
       },
     ],
-    async drain() {
-      // relay has no goodbye frame: a 1001 "going away" close is how the protocol can say it.
-      for (const set of byUser.values()) for (const s of set) s.end(1001, "server shutting down");
-    },
   };
 }

@@ -127,13 +127,11 @@ export class RelaySession implements Subscriber {
     this.heartbeat.stop();
     this.unwatch();
     this.onGone(this);
-    this.ctx.metrics.connections.dec({ dialect: "relay" });
     this.chain = this.chain
       .then(async () => {
         await this.rooms.leaveAll();
         await this.invites.disconnect(this);
       })
       .catch((err: unknown) => this.logFailure(err, "disconnect"));
-    this.ctx.log.info({ conn: this.conn.id, dialect: "relay", user: this.user.id }, "connection closed");
   }
 }
