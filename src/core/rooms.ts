@@ -45,6 +45,11 @@ export class Rooms {
     return this.store.rooms.get(roomId);
   }
 
+  /** Every room any dialect made (instalk, relay, really, fuse game rooms), a page at a time in id order. */
+  list(query: { after?: string; limit: number; ascending: boolean }): Promise<RoomRecord[]> {
+    return this.store.rooms.list(query);
+  }
+
   async open(roomId: string, creator: string | null = null): Promise<RoomRecord> {
     const existing = await this.store.rooms.get(roomId);
     if (existing) return existing;

@@ -229,6 +229,19 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
         assert.deepEqual(await store.rooms.get("r2"), room("r2"));
         await store.rooms.delete("never-existed");
       }));
+
+      it("lists rooms in id order, both ways, paged strictly after a cursor", withStore(async ({ store }) => {
+        const ids = ["b", "a", "d", "c", "e"];
+        for (const id of ids) await store.rooms.put(room(id));
+        const idsOf = (rooms: RoomRecord[]) => rooms.map((r) => r.id);
+        assert.deepEqual(idsOf(await store.rooms.list({ limit: 10, ascending: true })), ["a", "b", "c", "d", "e"]);
+        assert.deepEqual(idsOf(await store.rooms.list({ limit: 2, ascending: true })), ["a", "b"]);
+        assert.deepEqual(idsOf(await store.rooms.list({ after: "b", limit: 2, ascending: true })), ["c", "d"]);
+        assert.deepEqual(idsOf(await store.rooms.list({ limit: 2, ascending: false })), ["e", "d"]);
+        assert.deepEqual(idsOf(await store.rooms.list({ after: "d", limit: 10, ascending: false })), ["c", "b", "a"]);
+        assert.deepEqual(idsOf(await store.rooms.list({ after: "e", limit: 10, ascending: true })), []);
+        assert.deepEqual((await store.rooms.list({ after: "a", limit: 1, ascending: true }))[0], room("b"), "whole records");
+      }));
     });
 
     describe("accounts", () => {

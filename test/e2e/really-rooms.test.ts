@@ -25,9 +25,41 @@ describe("really: rooms and messages", () => {
     assertRefused(await c.request("create", { r: "/rooms/", body: { name } }), 409, "object.exists");
     assertRefused(await c.request("create", { r: "/rooms/", body: { name: "no spaces" } }), 400, "request.invalid");
     assertRefused(await c.request("get", { r: "/rooms/never-made" }), 404, "object.missing");
-    assertRefused(await c.request("read", { r: "/rooms/" }), 400, "r.invalid");
     assertRefused(await c.request("update", { r: `/rooms/${name}`, rev: 1, body: { ops: [{ op: "set", key: "topic", value: "x" }] } }), 403, "object.forbidden");
     assertRefused(await c.request("delete", { r: `/rooms/${name}` }), 403, "object.forbidden");
+  });
+
+  it("reads /rooms/ as a paged list of every room, whichever dialect made it", async () => {
+    const c = await h.client();
+    const prefix = unique("list");
+    const names = [`${prefix}-c`, `${prefix}-a`, `${prefix}-b`];
+    for (const name of names) assert.equal((await c.request("create", { r: "/rooms/", body: { name, topic: `t-${name}` } })).error, undefined);
+    // An instalk client's room is a core room too.
+    const i = await TestClient.connect(h.t.ws("/websocket"));
+    i.send({ v: "0.1" });
+    await i.waitFor((f) => f.welcome === 1);
+    i.send({ r: `${prefix}-d`, o: "join" });
+    await i.waitFor((f) => f.o === "room-welcome");
+    const seen: Frame[] = [];
+    let token: string | undefined;
+    for (let pages = 0; pages < 100; pages++) {
+      const reply = await c.request("read", { r: "/rooms/", cmdOpts: { limit: 2, ascending: true, ...(token ? { paginationToken: token } : {}) } });
+      assert.equal(reply.error, undefined, JSON.stringify(reply));
+      assert.ok(reply.body.items.length <= 2);
+      seen.push(...reply.body.items);
+      token = reply.body.tokens.nextToken;
+      if (!token) break;
+    }
+    const mine = seen.filter((item) => String(item.body.name).startsWith(prefix));
+    assert.deepEqual(mine.map((item) => item.body.name), [`${prefix}-a`, `${prefix}-b`, `${prefix}-c`, `${prefix}-d`], "id order, each once");
+    assert.deepEqual(mine[0].body, { _r: `/rooms/${prefix}-a`, _rev: 1, name: `${prefix}-a`, topic: `t-${prefix}-a`, members: [] });
+    assert.equal(mine[3].body.members.length, 1, "the instalk member shows");
+    assert.match(mine[0].meta.created, ISO);
+    const names2 = seen.map((item) => String(item.body.name));
+    assert.deepEqual(names2, [...names2].sort(), "ascending by id across pages");
+    assertRefused(await c.request("read", { r: "/rooms/", cmdOpts: { query: { filter: "name = $n", values: { n: "x" } } } }), 400, "request.invalid");
+    assertRefused(await c.request("read", { r: "/rooms/", cmdOpts: { paginationToken: "garbage" } }), 400, "paginationToken.invalid");
+    i.close();
   });
 
   it("creates messages as stored items and gets one by its number", async () => {

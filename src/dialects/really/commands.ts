@@ -2,7 +2,7 @@ import { docChannels } from "../../core/documents/documents.js";
 import type { Caller, Reply } from "./caller.js";
 import { createDoc, deleteDoc, followDoc, getDoc, readDocs, updateDoc } from "./docs-ops.js";
 import { ReallyError, refuse } from "./errors.js";
-import { createMessage, createRoom, getMessage, getRoom, readMessages } from "./rooms-ops.js";
+import { createMessage, createRoom, getMessage, getRoom, readMessages, readRooms } from "./rooms-ops.js";
 import { parseR, type Target } from "./resource.js";
 import { parseOr400, subscribeBody, unsubscribeBody, type Request } from "./schema.js";
 
@@ -30,7 +30,7 @@ export async function runCommand(caller: Caller, request: Request): Promise<Repl
       const t = target(request, true);
       if (t.kind === "messages") return readMessages(caller, t.room, request);
       if (t.kind === "docs") return readDocs(caller, t.collection, request);
-      if (t.kind === "rooms") return refuse(400, "r.invalid", { r: "rooms are not listed: get /rooms/<id>, read /rooms/<id>/messages/" });
+      if (t.kind === "rooms") return readRooms(caller, request);
       return t.kind === "nowhere" ? nowhere() : wrongKind("a collection");
     }
     case "create": {

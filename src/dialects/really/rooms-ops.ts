@@ -14,16 +14,35 @@ async function existing(caller: Caller, room: string): Promise<RoomRecord> {
   return (await caller.core.rooms.get(room)) ?? refuse(404, "object.missing");
 }
 
-export async function getRoom(caller: Caller, room: string): Promise<Reply> {
-  const record = await existing(caller, room);
+async function roomSnapshot(caller: Caller, record: RoomRecord): Promise<JsonObject> {
   const seen = new Set<string>();
   const members: JsonObject[] = [];
-  for (const m of await caller.core.rooms.members(room)) {
+  for (const m of await caller.core.rooms.members(record.id)) {
     if (seen.has(m.id)) continue;
     seen.add(m.id);
     members.push({ _r: rOf.user(m.id), name: m.name });
   }
-  return { r: rOf.room(room), rev: 1, body: { _r: rOf.room(room), _rev: 1, name: record.id, topic: record.topic, members } };
+  return { _r: rOf.room(record.id), _rev: 1, name: record.id, topic: record.topic, members };
+}
+
+export async function getRoom(caller: Caller, room: string): Promise<Reply> {
+  const record = await existing(caller, room);
+  return { r: rOf.room(room), rev: 1, body: await roomSnapshot(caller, record) };
+}
+
+/** Every room, in id order, paged like any collection; rooms are public, so there is no filter by reader. */
+export async function readRooms(caller: Caller, request: Request): Promise<Reply> {
+  const opts = parseOr400(readOptions, request.cmdOpts, "cmdOpts");
+  if (opts.query) refuse(400, "request.invalid", { "cmdOpts.query": "rooms are listed by id, without a query" });
+  if (opts.subscribe) refuse(400, "request.invalid", { "cmdOpts.subscribe": "the room list has no live feed; subscribe to a room's messages" });
+  const token = tokenOf(opts.paginationToken, (k) => typeof k === "string");
+  const fetch: Fetch<RoomRecord, string> = async (after, ascending, limit) => {
+    const rooms = await caller.core.rooms.list({ after, limit: limit + 1, ascending });
+    return rooms.length > limit ? { items: rooms.slice(0, limit), next: rooms[limit - 1].id } : { items: rooms };
+  };
+  const got = await page(fetch, (room) => room.id, { limit: opts.limit, ascending: opts.ascending, token });
+  const items = await Promise.all(got.items.map(async (room) => ({ meta: { created: new Date(room.created).toISOString() }, body: await roomSnapshot(caller, room) })));
+  return { r: "/rooms/", body: { items, tokens: tokens(got) } };
 }
 
 export async function getMessage(caller: Caller, room: string, nr: number): Promise<Reply> {

@@ -54,6 +54,8 @@ export interface RoomRecord {
 
 export interface RoomStore {
   get(id: string): Promise<RoomRecord | null>;
+  /** A page of rooms in id order (byte order), strictly after `after` in that direction. */
+  list(query: { after?: string; limit: number; ascending: boolean }): Promise<RoomRecord[]>;
   put(room: RoomRecord): Promise<void>;
   delete(id: string): Promise<void>;
 }

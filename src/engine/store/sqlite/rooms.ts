@@ -53,6 +53,12 @@ export function sqliteRooms(db: Database): RoomStore {
        meta = excluded.meta, created = excluded.created`,
   );
   const remove = db.prepare("DELETE FROM rooms WHERE id = ?");
+  const cols = "id, topic, closed, locked, capacity, creator, admins, bans, meta, created";
+  // The primary key orders ids by byte (BINARY collation); `after` = '' starts from the first (or, descending, a high sentinel).
+  const up = db.prepare<{ after: string; limit: number }, RoomRow>(`SELECT ${cols} FROM rooms WHERE id > @after ORDER BY id ASC LIMIT @limit`);
+  const down = db.prepare<{ after: string | null; limit: number }, RoomRow>(
+    `SELECT ${cols} FROM rooms WHERE @after IS NULL OR id < @after ORDER BY id DESC LIMIT @limit`,
+  );
 
   return {
     async get(id: string): Promise<RoomRecord | null> {
@@ -61,6 +67,11 @@ export function sqliteRooms(db: Database): RoomStore {
     },
     async put(room: RoomRecord): Promise<void> {
       put.run(toRow(room));
+    },
+    async list({ after, limit, ascending }): Promise<RoomRecord[]> {
+      const n = Math.max(0, Math.trunc(limit));
+      const rows = ascending ? up.all({ after: after ?? "", limit: n }) : down.all({ after: after ?? null, limit: n });
+      return rows.map(toRoom);
     },
     async delete(id: string): Promise<void> {
       remove.run(id);
