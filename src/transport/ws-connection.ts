@@ -19,6 +19,8 @@ let nextId = 1;
 export class WsConnection implements Flushable {
   readonly id = `c${(nextId++).toString(36)}`;
   private queue: Buffer[] = [];
+  /** Run once the next flush has handed the queue to an open socket; dropped if the socket closes first. */
+  private afterFlush: Array<() => void> = [];
   private handlers: ConnectionEvents | null = null;
   private closed = false;
   closeCode = 0;
@@ -61,15 +63,30 @@ export class WsConnection implements Flushable {
     this.terminate();
   }
 
+  /**
+   * Calls `fn` after this turn's frames were written to the open socket, for
+   * callers that must know what reached the wire (resume cursors). Never
+   * called if the connection closes before that flush.
+   */
+  onFlushed(fn: () => void): void {
+    if (this.closed) return;
+    this.afterFlush.push(fn);
+    markDirty(this);
+  }
+
   flush(): void {
-    if (this.queue.length === 0) return;
     const batch = this.queue;
+    const done = this.afterFlush;
     this.queue = [];
+    this.afterFlush = [];
     if (!this.open) return;
-    this.socket.cork();
-    for (const wire of batch) this.socket.write(wire);
-    this.socket.uncork();
-    if (this.socket.writableLength > this.maxQueueBytes) this.cutOff();
+    if (batch.length > 0) {
+      this.socket.cork();
+      for (const wire of batch) this.socket.write(wire);
+      this.socket.uncork();
+      if (this.socket.writableLength > this.maxQueueBytes) return this.cutOff();
+    }
+    for (const fn of done) fn();
   }
 
   /** Sends what is queued, then a close frame. */
@@ -89,6 +106,7 @@ export class WsConnection implements Flushable {
     if (this.closed) return;
     this.closed = true;
     this.queue = [];
+    this.afterFlush = [];
     // A close we did not start cleanly (no close frame, or 1006) is an abrupt loss.
     const abrupt = this.closeCode === 0 && (code === 1006 || code === 1005);
     this.handlers?.onClose(code, abrupt);

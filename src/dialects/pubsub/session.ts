@@ -2,7 +2,6 @@ import type { JsonObject } from "../../core/json.js";
 import { TokenBucket } from "../../core/rate-limit.js";
 import type { SessionRecord } from "../../core/topics/sessions.js";
 import type { Identity } from "../../core/types.js";
-import { markDirty, type Flushable } from "../../transport/flush.js";
 import type { Timed } from "../../transport/timer-wheel.js";
 import type { WsConnection } from "../../transport/ws-connection.js";
 import { watchCredential } from "../common/credential-watch.js";
@@ -64,7 +63,6 @@ export class PubsubSession implements Timed {
    * flush, so a cursor moves only once that flush ran on an open socket.
    */
   private readonly unconfirmed = new Set<TopicSub>();
-  private readonly confirmer: Flushable = { flush: () => this.confirm() };
 
   constructor(
     readonly conn: WsConnection,
@@ -110,16 +108,15 @@ export class PubsubSession implements Timed {
     this.conn.close(code, reason);
   }
 
-  /** Marked dirty right after the connection, so the flush pass reaches it after the connection's own flush. */
+  /** The cursor moves once the connection reports this turn's frames written to the open socket. */
   toConfirm(sub: TopicSub): void {
+    if (this.unconfirmed.size === 0) this.conn.onFlushed(() => this.confirm());
     this.unconfirmed.add(sub);
-    markDirty(this.confirmer);
   }
 
   private confirm(): void {
-    const open = this.conn.open;
-    for (const sub of this.unconfirmed) if (open && sub.written !== sub.cursor) sub.cursor = sub.written;
-    if (open && this.unconfirmed.size > 0) this.dirty = true;
+    for (const sub of this.unconfirmed) if (sub.written !== sub.cursor) sub.cursor = sub.written;
+    if (this.unconfirmed.size > 0) this.dirty = true;
     this.unconfirmed.clear();
   }
 
