@@ -38,6 +38,8 @@ async function start(argv: string[]): Promise<void> {
   const config = loadConfig(argv);
   const log = createLogger(config.logLevel);
   const server = await startServer(config, log);
+  // A promise nobody awaited failed: a bug to fix, but one request's failure must not take every client down with it.
+  process.on("unhandledRejection", (err: unknown) => log.error({ err }, "unhandled rejection"));
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) return;
