@@ -234,3 +234,43 @@ describe("pubsub sessions live in the store", () => {
     }
   });
 });
+
+describe("pubsub resume with the client's own cursor", () => {
+  const h = pubsubServer(unthrottled);
+
+  it("`received` replays what the server wrote but the client never read (lost in flight), once each", async () => {
+    const t = newTopic();
+    const a = await h.guest();
+    const b = await h.guest(t);
+    await publishAll(a, t, ["read-1", "read-2"]);
+    const last = await b.mesg((m) => m.data === "read-1").then(() => b.mesg((m) => m.data === "read-2"));
+    // b's link stalls: the server keeps writing, nothing is read, then the connection dies.
+    (b.c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    await publishAll(a, t, ["lost-1", "lost-2", "lost-3"]);
+    await new Promise((r) => setTimeout(r, 50));
+    b.c.terminate();
+    await new Promise((r) => setTimeout(r, 100));
+    const c = await h.client();
+    c.send({ op: "resume", type: "request", id: "r1", session: b.session, received: { [t]: last.id } });
+    const reply = await c.take((f) => f.op === "resume");
+    assert.equal(reply.type, "success", JSON.stringify(reply));
+    const replayed = [await c.mesg(), await c.mesg(), await c.mesg()];
+    assert.deepEqual(replayed.map((m) => m.data), ["lost-1", "lost-2", "lost-3"]);
+    assert.ok(await c.quiet(150), "nothing twice");
+  });
+
+  it("a `received` id beyond what was sent, or not an id, cannot skip messages", async () => {
+    const t = newTopic();
+    const a = await h.guest();
+    const b = await h.guest(t);
+    await b.close();
+    await publishAll(a, t, [1, 2]);
+    const c = await h.client();
+    c.send({ op: "resume", type: "request", id: "r2", session: b.session, received: { [t]: "999999.x" } });
+    assert.equal((await c.take((f) => f.op === "resume")).type, "success");
+    assert.deepEqual([(await c.mesg()).data, (await c.mesg()).data], [1, 2]);
+    const d = await h.client();
+    d.send({ op: "resume", type: "request", id: "r3", session: c.session ?? b.session, received: { [t]: 5 } });
+    assert.equal((await d.take((f) => f.op === "resume")).code, 400, "received values are push id strings");
+  });
+});

@@ -16,7 +16,15 @@ export const connectRequest = z.object({
   auth: z.object({ provider: z.string().min(1).max(64), access_token: z.string().max(8192).optional() }),
 });
 
-export const resumeRequest = z.object({ session: z.string().min(1).max(128) });
+export const resumeRequest = z.object({
+  session: z.string().min(1).max(128),
+  /**
+   * Our extension: per topic, the id of the last `mesg` the client actually
+   * processed. The server only knows what it wrote to the socket; whatever
+   * died in flight with the old connection is replayed from here instead.
+   */
+  received: z.record(z.string().max(MAX_TOPIC_CHARS), z.string().max(64)).optional(),
+});
 
 export const topicRequests = perLimit(buildTopicRequests);
 
