@@ -34,6 +34,17 @@ function refuseUpgrade(socket: Socket, refusal: HttpRefusal): void {
   socket.end(`${head}\r\n\r\n${refusal.body}`);
 }
 
+/** The request target as a URL; null for one that does not parse (`//[`), which must not throw out of a handler. */
+function parseTarget(req: IncomingMessage): URL | null {
+  try {
+    return new URL(req.url ?? "/", "http://localhost");
+  } catch {
+    return null;
+  }
+}
+
+const BAD_TARGET = { code: 400, reason: "bad request target" };
+
 /** One HTTP server on one port: built-in probes, dialect HTTP routes, and WebSocket upgrades routed by path. */
 export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
   const { routes, log, metrics } = opts;
@@ -41,9 +52,11 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, clientTracking: false });
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = parseTarget(req);
+    if (!url) return sendJson(res, 400, BAD_TARGET);
     void handleHttp(req, res, url).catch((err: unknown) => {
-      log.error({ err, path: url.pathname }, "http handler failed");
+      // Not the path: some carry credentials (/api/sessions/<key>).
+      log.error({ err, method: req.method }, "http handler failed");
       if (!res.headersSent) sendJson(res, 500, { code: 500, reason: "internal error" });
       else res.destroy();
     });
@@ -64,7 +77,8 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on("error", () => socket.destroy());
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = parseTarget(req);
+    if (!url) return refuseUpgrade(socket, { status: 400, body: JSON.stringify(BAD_TARGET) });
     const found = routes.find(({ route }) => route.kind === "ws" && route.match(url.pathname));
     const route = found?.route as WsRoute | undefined;
     if (!found || !route) return refuseUpgrade(socket, { status: 404, body: JSON.stringify({ code: 404, reason: "not found" }) });

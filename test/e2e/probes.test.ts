@@ -62,3 +62,24 @@ describe("draining", () => {
     await t.stop();
   });
 });
+
+describe("hostile request targets", () => {
+  it("a target that is not a URL gets 400, over plain HTTP and on an upgrade, and the server stays up", async () => {
+    const t = await startTestServer();
+    const { connect } = await import("node:net");
+    const raw = (text: string) =>
+      new Promise<string>((resolve) => {
+        const s = connect(t.port, "127.0.0.1", () => s.write(text));
+        let got = "";
+        s.on("data", (d) => (got += d.toString()));
+        s.on("close", () => resolve(got));
+        s.on("error", () => resolve(got));
+        setTimeout(() => s.destroy(), 1000);
+      });
+    assert.match(await raw("GET //[ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"), /^HTTP\/1\.1 400/);
+    const upgrade = "GET //[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    assert.match(await raw(upgrade), /^HTTP\/1\.1 400/);
+    assert.equal((await fetch(`${t.url}/healthz`)).status, 200);
+    await t.stop();
+  });
+});
