@@ -9,7 +9,13 @@ function tokenFrom(req: IncomingMessage, url: URL): string | null {
   if (fromQuery) return fromQuery;
   for (const part of (req.headers.cookie ?? "").split(";")) {
     const [name, ...rest] = part.trim().split("=");
-    if (name === TOKEN_COOKIE && rest.length > 0) return decodeURIComponent(rest.join("="));
+    if (name === TOKEN_COOKIE && rest.length > 0) {
+      try {
+        return decodeURIComponent(rest.join("="));
+      } catch {
+        return null; // not percent-encoding we can read: no credential, a guest
+      }
+    }
   }
   return null;
 }

@@ -35,6 +35,8 @@ export class RoomOps {
     const user = this.s.user;
     switch (o) {
       case "leave":
+        // The sender's last message goes out before it leaves: it hears its own echo, others hear msg then left.
+        await this.lastPost;
         this.joined.delete(r);
         await rooms.leave(this.s, user, r, "leave");
         return this.s.send({ r, o: "room-bye" });
@@ -107,6 +109,7 @@ export class RoomOps {
 
   async leaveAll(): Promise<void> {
     const rooms = this.s.ctx.core.rooms;
+    await this.lastPost;
     const all = [...this.joined];
     this.joined.clear();
     await Promise.all(all.map((r) => rooms.leave(this.s, this.s.user, r, "disconnect")));

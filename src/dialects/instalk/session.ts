@@ -34,7 +34,10 @@ export class InstalkSession implements Subscriber, Timed {
   /** Frames are handled one after another so that a join completes before the next frame uses the room. */
   private chain: Promise<void> = Promise.resolve();
   private readonly bucket: TokenBucket;
-  private unwatch: () => void = () => undefined;
+  /** Every credential this socket has used: any of them ending ends the socket. */
+  private readonly watches: Array<() => void> = [];
+  /** The account a token on the upgrade made this socket; identify may not swap it for another's. */
+  private tokenAccount: string | null = null;
   readonly rooms: RoomOps;
 
   constructor(
@@ -60,16 +63,16 @@ export class InstalkSession implements Subscriber, Timed {
     // An anonymous token's guest name is nobody's account: hold it like any free name.
     if (auth.identity.guest) this.ctx.core.names.claim(auth.identity.name, this.conn.id);
     this.user = auth.identity;
+    this.tokenAccount = auth.identity.id;
     this.watchToken(auth);
   }
 
   /** A revoked or expired token ends the socket: told with a 401 error frame, then closed. */
   private watchToken(auth: AuthSession): void {
-    this.unwatch();
-    this.unwatch = watchCredential(this.ctx.core, this.ctx.wheel, auth, (why) => {
+    this.watches.push(watchCredential(this.ctx.core, this.ctx.wheel, auth, (why) => {
       this.sendText(errorFrame(401, why === "revoked" ? "token.revoked" : "token.expired"));
       this.end(1008, `token ${why}`);
-    });
+    }));
   }
 
   get connId(): string {
@@ -126,12 +129,17 @@ export class InstalkSession implements Subscriber, Timed {
     }
     if (this.phase === "ready") this.deadline = Date.now() + this.ctx.config.instalk.idleMs;
     // Every frame after the first costs a token, malformed and oversize ones too: a flood of junk is still a flood.
-    if (!this.bucket.take()) return this.protocolError(429, "rate.limited");
-    if (tooLarge) return this.protocolError(413, "frame.too-large");
-    const frame = parseObject(data);
-    if (frame === null) return this.protocolError(400, "json.malformed");
-    const work = () => this.dispatch(frame).catch((err: unknown) => this.internalError(frame, err));
-    this.chain = this.chain.then(work);
+    // Refusals queue behind earlier frames like any reply, so a socket's answers keep its frames' order.
+    const frame = tooLarge ? null : parseObject(data);
+    const work = !this.bucket.take()
+      ? () => this.protocolError(429, "rate.limited")
+      : tooLarge
+        ? () => this.protocolError(413, "frame.too-large")
+        : frame === null
+          ? () => this.protocolError(400, "json.malformed")
+          : () => this.dispatch(frame).catch((err: unknown) => this.internalError(frame, err));
+    // Queued behind the init: if that refused the connection, nothing after it runs.
+    this.chain = this.chain.then(() => (this.closing || this.phase !== "ready" ? undefined : work()));
   }
 
   private protocolError(code: number, msg: string): void {
@@ -190,6 +198,7 @@ export class InstalkSession implements Subscriber, Timed {
     if (token) {
       const auth = await core.auth.verify(token);
       if (!auth || auth.identity.name.toLowerCase() !== name.toLowerCase()) return refuse("token.invalid");
+      if (this.tokenAccount !== null && auth.identity.id !== this.tokenAccount) return refuse("token.invalid");
       next = { ...auth.identity, id: this.user.id };
       this.watchToken(auth);
     } else {
@@ -206,7 +215,7 @@ export class InstalkSession implements Subscriber, Timed {
   private onClose(): void {
     this.closing = true;
     this.deadline = 0;
-    this.unwatch();
+    for (const stop of this.watches.splice(0)) stop();
     this.ctx.core.names.release(this.user.name, this.conn.id);
     this.chain = this.chain.then(() => this.rooms.leaveAll()).catch((err: unknown) => {
       this.ctx.log.error({ err, conn: this.conn.id }, "instalk cleanup failed");
