@@ -73,9 +73,13 @@ export class Hub {
     }
     const subscription: Subscription = { sub, held: hold ? [] : null, floor: 0 };
     channel.subs.set(sub.connId, subscription);
+    const joined = channel;
     return {
       release: (snapshotSeq) => {
         subscription.floor = snapshotSeq;
+        // A channel that has seen nothing yet starts right after the snapshot: an
+        // earlier event the broker delivers late is then waited for, not skipped.
+        if (joined.expected === null && snapshotSeq > 0) joined.expected = snapshotSeq + 1;
         const held = subscription.held ?? [];
         subscription.held = null;
         for (const event of held) this.deliverOne(subscription, event, null);
@@ -140,11 +144,20 @@ export class Hub {
     channel.gapTimer = null;
     if (channel.expected === null || channel.early.size === 0) return;
     const upTo = Math.min(...channel.early.keys());
-    const missing = await this.fillGap(channelName, channel.expected, upTo).catch(() => []);
+    let missing: StoredEvent[];
+    try {
+      missing = await this.fillGap(channelName, channel.expected, upTo);
+    } catch {
+      // The store did not answer: the events are durable, so try again rather than skip them.
+      if (this.channels.get(channelName) === channel && !channel.gapTimer) {
+        channel.gapTimer = setTimeout(() => void this.repair(channelName), GAP_WAIT_MS);
+      }
+      return;
+    }
     for (const stored of missing) {
       if (!channel.early.has(stored.seq)) channel.early.set(stored.seq, toCoreEvent(stored));
     }
-    if (!channel.early.has(channel.expected)) channel.expected = upTo; // truly lost upstream: move on
+    if (!channel.early.has(channel.expected)) channel.expected = upTo; // not in the store either (trimmed): move on
     this.drainEarly(channel);
   }
 
