@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
+import { BusyError } from "../core/accounts/hash-gate.js";
 import { sendJson } from "../transport/http-server.js";
 
 export { sendJson };
@@ -71,6 +72,7 @@ export function methods(table: Partial<Record<string, Handler>>): (req: Incoming
       await handler(req, res, url);
     } catch (err) {
       if (err instanceof HttpError) return sendError(res, err);
+      if (err instanceof BusyError) return sendError(res, new HttpError(503, "server.busy", "too many password checks at once; try again shortly"));
       throw err;
     }
   };

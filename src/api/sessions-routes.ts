@@ -38,6 +38,8 @@ export function sessionRoutes({ core, config }: ApiContext): HttpRoute[] {
             authType = auth.authType;
           } else {
             if (!config.auth.allowAnonymous) throw new HttpError(403, "anonymous.disabled", "anonymous access is turned off");
+            // Each anonymous key is a stored row: a quota per address keeps one client from filling the store.
+            if (!accounts.mayCreate(req.socket.remoteAddress ?? "")) throw new HttpError(429, "rate.limited", "too many sessions created from this address; try again later");
             who = accounts.anonymousIdentity();
             authType = "anonymous";
           }
@@ -51,7 +53,12 @@ export function sessionRoutes({ core, config }: ApiContext): HttpRoute[] {
       match: (p) => /^\/api\/sessions\/[^/]+\/?$/.test(p),
       handle: methods({
         DELETE: async (_req, res, url) => {
-          const key = decodeURIComponent(url.pathname.split("/")[3]);
+          let key: string;
+          try {
+            key = decodeURIComponent(url.pathname.split("/")[3]);
+          } catch {
+            throw new HttpError(400, "request.bad", "the key is not valid percent-encoding");
+          }
           if (!(await accounts.deleteSessionKey(key))) throw new HttpError(404, "session.unknown", "no such session key");
           res.writeHead(204).end();
         },

@@ -29,6 +29,7 @@ export function userRoutes({ core }: ApiContext): HttpRoute[] {
       handle: methods({
         POST: async (req, res) => {
           const body = await readJson(req, registration);
+          if (!core.accounts.mayCreate(req.socket.remoteAddress ?? "")) throw new HttpError(429, "rate.limited", "too many accounts created from this address; try again later");
           const result = await core.accounts.register({ name: body.name, password: body.password, mail: body.mail ?? null });
           if (!result.ok) {
             const [status, reason] = REFUSALS[result.code];

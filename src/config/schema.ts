@@ -28,6 +28,9 @@ export const configSchema = z.strictObject({
     loginFailuresPerName: z.number().int().min(1),
     loginFailuresPerAddress: z.number().int().min(1),
     loginWindowSeconds: z.number().int().min(1),
+    /** Accounts (HTTP and fuse) and stored anonymous session keys one address may create per window. */
+    creationsPerAddress: z.number().int().min(1),
+    creationWindowSeconds: z.number().int().min(1),
   }),
   limits: z.strictObject({
     /** Largest inbound frame for dialects without a limit of their own (pubsub sizes frames by its maxDataBytes). */
@@ -128,6 +131,8 @@ export const defaults: Config = {
     loginFailuresPerName: 5,
     loginFailuresPerAddress: 20,
     loginWindowSeconds: 300,
+    creationsPerAddress: 20,
+    creationWindowSeconds: 60,
   },
   limits: { maxFrameBytes: 65_536, maxQueueBytes: 8 * 1024 * 1024, messagesPerSecond: 50, burst: 100 },
   instalk: {

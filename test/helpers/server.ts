@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { configWith } from "../../src/config/load.js";
+import { configWith, merge } from "../../src/config/load.js";
 import { createLogger } from "../../src/observability/log.js";
 import { startServer, type RunningServer } from "../../src/server.js";
 
@@ -29,7 +29,9 @@ export async function startTestServer(overrides: Tree = {}, dataDir?: string): P
       done();
     },
   });
-  const config = configWith({ port: 0, host: "127.0.0.1", data: dir, logLevel: "info", ...overrides });
+  // Every test client comes from 127.0.0.1: the per-address creation quota is raised unless a test sets it.
+  const base = { port: 0, host: "127.0.0.1", data: dir, logLevel: "info", auth: { creationsPerAddress: 1_000_000 } };
+  const config = configWith(merge(base, overrides));
   const server = await startServer(config, createLogger(config.logLevel, sink));
   return {
     server,

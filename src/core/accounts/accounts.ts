@@ -4,6 +4,8 @@ import { DuplicateError } from "../../engine/store/types.js";
 import type { Authenticator, AuthSession } from "../auth.js";
 import { colorFor } from "../identity.js";
 import type { Identity } from "../types.js";
+import { AddressQuota } from "./address-quota.js";
+import { HashGate } from "./hash-gate.js";
 import { LoginLimiter } from "./login-limiter.js";
 import { hashPassword, verifyPassword } from "./password.js";
 import type { Revocations } from "./revocations.js";
@@ -18,6 +20,9 @@ export interface AccountsOptions {
   loginFailuresPerName: number;
   loginFailuresPerAddress: number;
   loginWindowSeconds: number;
+  /** Accounts and stored anonymous session keys one address may create per window. */
+  creationsPerAddress: number;
+  creationWindowSeconds: number;
 }
 
 /** Account names: what every dialect can show. All digits is reserved for numeric ids. */
@@ -47,6 +52,9 @@ export function accountIdentity(account: AccountRecord): Identity {
 /** Accounts, passwords, access tokens and session keys: every dialect's way in. */
 export class Accounts implements Authenticator {
   private readonly limiter: LoginLimiter;
+  private readonly creations: AddressQuota;
+  /** As many hashes at once as libuv has pool threads (four); a short queue, then BusyError. */
+  private readonly hashing = new HashGate(4, 32);
 
   constructor(
     private readonly store: Store,
@@ -55,6 +63,7 @@ export class Accounts implements Authenticator {
     readonly options: AccountsOptions,
   ) {
     this.limiter = new LoginLimiter(options.loginFailuresPerName, options.loginFailuresPerAddress, options.loginWindowSeconds * 1000);
+    this.creations = new AddressQuota(options.creationsPerAddress, options.creationWindowSeconds * 1000);
   }
 
   async register(input: { name: string; password: string | null; mail?: string | null; meta?: AccountRecord["meta"] }): Promise<RegisterResult> {
@@ -67,7 +76,7 @@ export class Accounts implements Authenticator {
       id: randomUUID(),
       name,
       mail,
-      passwordHash: input.password === null ? null : await hashPassword(input.password),
+      passwordHash: input.password === null ? null : await this.hashing.run(() => hashPassword(input.password!)),
       color: colorFor(name),
       created: Date.now(),
       meta: input.meta ?? {},
@@ -84,13 +93,19 @@ export class Accounts implements Authenticator {
   async login(name: string, password: string, address: string): Promise<LoginResult> {
     if (this.limiter.blocked(name, address)) return { ok: false, code: "rate.limited" };
     const account = await this.store.accounts.byName(name);
-    const ok = account?.passwordHash ? await verifyPassword(password, account.passwordHash) : false;
+    const hash = account?.passwordHash;
+    const ok = hash ? await this.hashing.run(() => verifyPassword(password, hash)) : false;
     if (!account || !ok) {
       this.limiter.fail(name, address);
       return { ok: false, code: "credentials.invalid" };
     }
     this.limiter.succeed(name);
     return { ok: true, account };
+  }
+
+  /** Whether `address` may create one more account or stored credential now (counts it when so). */
+  mayCreate(address: string): boolean {
+    return this.creations.take(address);
   }
 
   byId(id: string): Promise<AccountRecord | null> {
