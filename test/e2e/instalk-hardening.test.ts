@@ -70,3 +70,18 @@ describe("instalk: ordering and credential edges", () => {
     assert.match(p.user.username, /^Guest-/);
   });
 });
+
+describe("instalk: absurdly nested JSON", () => {
+  const h = instalkServer(unthrottled);
+
+  it("is json.malformed (400), costs the server no stack trace, and the socket stays usable", async () => {
+    const r = newRoom();
+    const [a] = await h.members(r, 1);
+    const deep = "[".repeat(5000) + "]".repeat(5000);
+    a.send(`{"r":"${r}","o":"msg","data":{"body":"x","mentions":${deep}}}`);
+    assert.deepEqual(await a.next(), { error: { code: 400, msg: "json.malformed" } });
+    assert.equal(h.t.logs.filter((l) => l.level === 50).length, 0, "no error logs");
+    a.send({ r, o: "msg", data: { body: "still here", mentions: [[["fine"]]] } });
+    assert.equal((await a.op(r, "msg")).data.body, "still here");
+  });
+});

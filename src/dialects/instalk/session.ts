@@ -6,6 +6,7 @@ import type { Identity, OutFrame, Subscriber } from "../../core/types.js";
 import type { AuthSession } from "../../core/auth.js";
 import type { Timed } from "../../transport/timer-wheel.js";
 import { watchCredential } from "../common/credential-watch.js";
+import { tooDeep } from "../common/json-depth.js";
 import type { WsConnection } from "../../transport/ws-connection.js";
 import type { DialectContext } from "../types.js";
 import { RoomOps } from "./room-ops.js";
@@ -14,11 +15,11 @@ import { IDENTIFY_REFUSALS, identifySchema, MAIL, NAME, SUPPORTED_VERSIONS } fro
 
 type Frame = Record<string, unknown>;
 
-/** A frame's JSON object, or null when it is not JSON or not an object. */
+/** A frame's JSON object, or null when it is not JSON, not an object, or absurdly deep. */
 function parseObject(data: Buffer): Frame | null {
   try {
     const value: unknown = JSON.parse(data.toString("utf8"));
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Frame) : null;
+    return typeof value === "object" && value !== null && !Array.isArray(value) && !tooDeep(value) ? (value as Frame) : null;
   } catch {
     return null;
   }
