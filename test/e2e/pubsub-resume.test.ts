@@ -235,6 +235,53 @@ describe("pubsub sessions live in the store", () => {
   });
 });
 
+describe("pubsub shutdown records every session before the store closes", () => {
+  it("a client that never answers the close: its final cursors are kept, so after a restart resume is prompt and replays nothing twice", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sb-pubsub-"));
+    try {
+      const first = await startTestServer({}, dir);
+      const t = newTopic();
+      const a = new PubsubClient(await TestClient.connect(first.ws("/pubsub")));
+      await a.connect("anonymous");
+      const b = new PubsubClient(await TestClient.connect(first.ws("/pubsub")));
+      await b.connect("anonymous");
+      await b.sub(t);
+      await publishAll(a, t, [1, 2, 3]);
+      assert.deepEqual([(await b.mesg()).data, (await b.mesg()).data, (await b.mesg()).data], [1, 2, 3]);
+      await a.close();
+      // b's client stops reading: the server's close frame is never answered.
+      (b.c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      await first.stop();
+      b.c.terminate();
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(
+        first.logs.filter((l) => Number(l.level) >= 50).map((l) => l.msg),
+        [],
+        "no session failed to record itself",
+      );
+      const second = await startTestServer({}, dir);
+      try {
+        const p = new PubsubClient(await TestClient.connect(second.ws("/pubsub")));
+        await p.connect("anonymous");
+        await p.pub([t], 4);
+        const c = new PubsubClient(await TestClient.connect(second.ws("/pubsub")));
+        const started = Date.now();
+        const reply = await c.request("resume", { session: b.session });
+        const took = Date.now() - started;
+        assert.equal(reply.type, "success", JSON.stringify(reply));
+        assert.ok(took < 1000, `resume took ${took} ms: the session was still marked live`);
+        assert.equal((await c.mesg()).data, 4);
+        assert.ok(await c.quiet(150), `nothing replayed twice: ${JSON.stringify(c.inbox)}`);
+        await Promise.all([p.close(), c.close()]);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("pubsub resume with the client's own cursor", () => {
   const h = pubsubServer(unthrottled);
 

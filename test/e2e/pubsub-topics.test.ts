@@ -30,6 +30,41 @@ describe("pubsub sub, unsub and pub", () => {
     assert.ok(await outsider.quiet(100));
   });
 
+  it("the publisher gets its pub success before its own mesg, on plain and personal topics alike", async () => {
+    const t = newTopic();
+    const a = await h.guest(t, "chats/me");
+    a.send({ op: "pub", type: "request", id: "p1", topics: [t, `chats/${a.user.id}`], data: "echo" });
+    a.send({ op: "pub", type: "request", id: "p2", topics: [t], data: "again" });
+    const frames = [];
+    for (let i = 0; i < 5; i++) frames.push(await a.c.next());
+    const order = frames.map((f) => (f.op === "mesg" ? `mesg ${String(f.data)} ${(f.topics as string[])[0]}` : `${String(f.op)} ${String(f.type)} ${String(f.id)}`));
+    assert.deepEqual(order.slice(0, 1), ["pub success p1"], JSON.stringify(order));
+    assert.deepEqual(order.slice(1, 3).sort(), [`mesg echo ${t}`, "mesg echo chats/me"].sort(), JSON.stringify(order));
+    assert.deepEqual(order.slice(3), ["pub success p2", `mesg again ${t}`], JSON.stringify(order));
+    assert.ok(await a.quiet(100), "no duplicate");
+  });
+
+  it("while others publish too, each success precedes its own echo and every mesg arrives once, in order", async () => {
+    const t = newTopic();
+    const [a, b] = [await h.guest(t), await h.guest()];
+    const others: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 20; i++) {
+      others.push(b.pub([t], `b${i}`));
+      a.send({ op: "pub", type: "request", id: `a${i}`, topics: [t], data: `a${i}` });
+    }
+    await Promise.all(others);
+    const frames = [];
+    for (let i = 0; i < 60; i++) frames.push(await a.c.next());
+    const mesgs = frames.filter((f) => f.op === "mesg");
+    assert.deepEqual(mesgs.map((m) => parseInt(String(m.id), 10)), Array.from({ length: 40 }, (_, i) => i + 1), "once each, in order");
+    for (let i = 0; i < 20; i++) {
+      const ack = frames.findIndex((f) => f.op === "pub" && f.id === `a${i}`);
+      const echo = frames.findIndex((f) => f.op === "mesg" && f.data === `a${i}`);
+      assert.ok(ack >= 0 && ack < echo, `a${i}: success at ${ack}, mesg at ${echo}`);
+    }
+    assert.ok(await a.quiet(100));
+  });
+
   it("any JSON is data, and push ids differ from message to message and topic to topic", async () => {
     const [t1, t2] = [newTopic(), newTopic()];
     const a = await h.guest(t1, t2);

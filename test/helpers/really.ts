@@ -35,6 +35,17 @@ export class ReallyClient {
     }
   }
 
+  /** The next `n` frames exactly as they arrived (replies and pushes alike), removed from the queue. */
+  async inOrder(n: number, timeoutMs = 3000): Promise<Frame[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.c.frames.length < n) {
+      if (this.c.closed) throw new Error(`socket closed (${this.c.closed.code}) while waiting; queued: ${this.c.frames.join(" ")}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} frames; queued: ${this.c.frames.join(" ")}`);
+      await sleep(5);
+    }
+    return this.c.frames.splice(0, n).map((text) => JSON.parse(text) as Frame);
+  }
+
   /** Sends `{tag, cmd, ...fields}` with a fresh tag and returns the reply carrying that tag. */
   async request(cmd: string, fields: Frame = {}, timeoutMs?: number): Promise<Frame> {
     const tag = ++this.lastTag;

@@ -3,8 +3,18 @@ import { PubsubSession } from "./session.js";
 import { startChores } from "./chores.js";
 import { ExternalVerifiers } from "./verifier.js";
 
-/** How long shutdown waits for closing sessions to record their cursors. */
+/** How long shutdown waits for clients to answer the close. */
 const DRAIN_WAIT_MS = 1500;
+/** Then how long it waits for the sessions of the connections it cut to record their cursors. */
+const CLEANUP_WAIT_MS = 3000;
+
+/** Resolves when every promise settled or after `ms`, whichever comes first. */
+async function settledWithin(promises: Array<Promise<unknown>>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([Promise.allSettled(promises), timeout]);
+  clearTimeout(timer);
+}
 
 /** pubsub: topics with presence and resumable sessions over WebSocket at /pubsub. */
 export function pubsub(ctx: DialectContext): Dialect {
@@ -28,10 +38,14 @@ export function pubsub(ctx: DialectContext): Dialect {
       stopChores();
       // No goodbye op in the protocol: a 1001 close, and the sessions stay resumable on another node.
       for (const session of sessions) session.end(1001, "server shutting down");
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_WAIT_MS)));
-      await Promise.race([Promise.allSettled([...sessions].map((s) => s.finished)), timeout]);
-      clearTimeout(timer);
+      await settledWithin([...sessions].map((s) => s.finished), DRAIN_WAIT_MS);
+      // Clients that did not answer the close are cut off here, while the store is still
+      // open: their sessions must record their final cursors and that they are no longer
+      // live, or a resume after the restart waits for a holder that is gone and replays
+      // what was already delivered. The server closes the store only after this resolves.
+      const left = [...sessions];
+      for (const session of left) session.conn.terminate();
+      await settledWithin(left.map((s) => s.finished), CLEANUP_WAIT_MS);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { JsonObject } from "../../core/json.js";
 import { TokenBucket } from "../../core/rate-limit.js";
 import type { SessionRecord } from "../../core/topics/sessions.js";
-import type { Identity } from "../../core/types.js";
+import type { Identity, OutFrame } from "../../core/types.js";
 import type { Timed } from "../../transport/timer-wheel.js";
 import type { WsConnection } from "../../transport/ws-connection.js";
 import { watchCredential } from "../common/credential-watch.js";
@@ -63,6 +63,9 @@ export class PubsubSession implements Timed {
    * flush, so a cursor moves only once that flush ran on an open socket.
    */
   private readonly unconfirmed = new Set<TopicSub>();
+  /** Pushes held while a `pub` is stored, so its success goes out before the publisher's own `mesg`; null otherwise. */
+  private heldPushes: Array<[TopicSub, OutFrame]> | null = null;
+  private heldBytes = 0;
 
   constructor(
     readonly conn: WsConnection,
@@ -96,6 +99,35 @@ export class PubsubSession implements Timed {
   refuse(op: string | null, id: RequestId, code: number, message = MESSAGES[code], extra: JsonObject = {}): void {
     this.ctx.metrics.protocolErrors.inc({ dialect: "pubsub", code: String(code) });
     this.send(errorFrame(op, id, code, message, extra));
+  }
+
+  /** Requests that failed unexpectedly: logged, and answered 500 (nothing was acknowledged). */
+  failed(err: unknown, op: string | null, id: RequestId): void {
+    this.ctx.log.error({ err, conn: this.connId, op }, "pubsub request failed");
+    this.refuse(op, id, 500);
+  }
+
+  /** From now until `releasePushes`, every push for this connection waits (in order). */
+  holdPushes(): void {
+    this.heldPushes ??= [];
+  }
+
+  /** A push for `sub`: written now, or held behind the reply being prepared. */
+  push(sub: TopicSub, frame: OutFrame): void {
+    if (!this.heldPushes) return sub.write(frame);
+    this.heldPushes.push([sub, frame]);
+    this.heldBytes += frame.text.length;
+    // A slow store under a flood of pushes does not buffer without bound: past what the
+    // connection itself would queue, they go out now, in order, before the reply.
+    if (this.heldBytes > this.ctx.config.limits.maxQueueBytes) this.releasePushes();
+  }
+
+  /** The held pushes go out in the order they came; each cursor moves only once its frame is written. */
+  releasePushes(): void {
+    const held = this.heldPushes ?? [];
+    this.heldPushes = null;
+    this.heldBytes = 0;
+    for (const [sub, frame] of held) sub.write(frame);
   }
 
   /** Only a connection that never connected is timed out: the protocol has no heartbeat. */
@@ -186,10 +218,7 @@ export class PubsubSession implements Timed {
     if (!obj) return this.refuse(null, null, 400, "Bad Request: not a JSON object");
     this.chain = this.chain
       .then(() => this.dispatch(obj, op, id))
-      .catch((err: unknown) => {
-        this.ctx.log.error({ err, conn: this.connId, op }, "pubsub request failed");
-        this.refuse(op, id, 500);
-      });
+      .catch((err: unknown) => this.failed(err, op, id));
   }
 
   private dispatch(frame: Record<string, unknown>, op: string | null, id: RequestId): Promise<void> | void {

@@ -33,7 +33,7 @@ export class TopicSub implements Subscriber {
 
   deliver(frame: OutFrame): void {
     if (this.held) this.held.push(frame);
-    else this.write(frame);
+    else this.s.push(this, frame);
   }
 
   release(): void {

@@ -15,6 +15,15 @@ import { rOf } from "./resource.js";
 import { COMMANDS, initializeSchema, issuesToErrors, requestSchema, type Request } from "./schema.js";
 
 const BAD_TOKEN = "invalid/incorrect/expired access token";
+const RATE_LIMITED: WireError = { code: 429, message: "rate.limited" };
+const TOO_LARGE: WireError = { code: 413, message: "frame.too-large" };
+/**
+ * Refused frames that may wait for their turn beyond the burst the bucket
+ * admits: refusals queue behind earlier requests (replies go out in arrival
+ * order), so a client flooding while a command runs would otherwise pile them
+ * up without bound.
+ */
+const MAX_WAITING = 1000;
 
 /** The request's tag when it has a usable one, so even a refused request can be matched to its reply. */
 function tagOf(value: unknown): number | undefined {
@@ -34,8 +43,19 @@ export class ReallySession implements Subscriber, Timed, Caller {
   /** Requests are answered one after another, in the order they came. */
   private chain: Promise<void> = Promise.resolve();
   private readonly bucket: TokenBucket;
+  /** Frames read and not yet answered: a client that floods past this while they wait is cut off. */
+  private waiting = 0;
+  /** After a frame that ends the socket (malformed JSON): later frames are not read. */
+  private deaf = false;
   private unwatch: () => void = () => undefined;
   private afterReplies: Array<() => void> = [];
+  /**
+   * Pushes that arrive while a command runs wait here until its reply has been
+   * sent (a client hears "created" after the ack of its own create); null when
+   * no command is running.
+   */
+  private heldPushes: OutFrame[] | null = null;
+  private heldBytes = 0;
 
   constructor(
     readonly conn: WsConnection,
@@ -72,7 +92,22 @@ export class ReallySession implements Subscriber, Timed, Caller {
   }
 
   deliver(frame: OutFrame): void {
+    if (this.heldPushes) {
+      this.heldPushes.push(frame);
+      this.heldBytes += frame.text.length;
+      // A command that outlasts a flood of pushes does not buffer without bound: past
+      // what the connection itself would queue, they go out now, in order, reply or not.
+      if (this.heldBytes > this.ctx.config.limits.maxQueueBytes) this.releasePushes();
+      return;
+    }
     this.conn.send(frame);
+  }
+
+  private releasePushes(): void {
+    const held = this.heldPushes ?? [];
+    this.heldPushes = null;
+    this.heldBytes = 0;
+    for (const frame of held) this.conn.send(frame);
   }
 
   afterReply(fn: () => void): void {
@@ -101,28 +136,60 @@ export class ReallySession implements Subscriber, Timed, Caller {
   }
 
   private onFrame(data: Buffer): void {
-    if (this.closing) return;
+    if (this.closing || this.deaf) return;
     this.ctx.metrics.framesIn.inc({ dialect: "really" });
     this.deadline = Date.now() + this.config.idleMs;
+    if (this.waiting >= this.ctx.config.limits.burst + MAX_WAITING) return this.end(1008, "too many requests waiting");
     // Every frame costs a token, junk included: a flood of junk is still a flood.
-    if (!this.bucket.take()) return this.refuse({ code: 429, message: "rate.limited" });
-    if (data.length > this.ctx.config.limits.maxFrameBytes) return this.refuse({ code: 413, message: "frame.too-large" });
+    const allowed = this.bucket.take();
+    // A frame too large is not read, so its tag is unknown.
+    if (data.length > this.ctx.config.limits.maxFrameBytes) return this.inTurn(() => this.refuse(allowed ? TOO_LARGE : RATE_LIMITED));
     let value: unknown;
     try {
       value = JSON.parse(data.toString("utf8"));
     } catch {
-      this.refuse({ code: 400, message: "json.malformed" });
-      return this.end(1007, "malformed JSON");
+      if (!allowed) return this.inTurn(() => this.refuse(RATE_LIMITED));
+      this.deaf = true;
+      return this.inTurn(() => {
+        this.refuse({ code: 400, message: "json.malformed" });
+        this.end(1007, "malformed JSON");
+      });
+    }
+    if (!allowed) {
+      const tag = tagOf(value);
+      return this.inTurn(() => this.refuse(RATE_LIMITED, tag));
     }
     const parsed = requestSchema.safeParse(value);
-    if (!parsed.success) return this.refuse({ code: 400, message: "request.invalid", errors: issuesToErrors(parsed.error, "") }, tagOf(value));
+    if (!parsed.success) {
+      const tag = tagOf(value);
+      const error = { code: 400, message: "request.invalid", errors: issuesToErrors(parsed.error, "") };
+      return this.inTurn(() => this.refuse(error, tag));
+    }
     const request = parsed.data;
+    this.inTurn(
+      () => this.answer(request, value),
+      (err) => this.failed(err, request),
+    );
+  }
+
+  private failed(err: unknown, request: Request): void {
+    this.ctx.log.error({ err, conn: this.conn.id, cmd: request.cmd }, "really command failed");
+    this.refuse({ code: 500, message: "internal.error" }, request.tag, request.r);
+  }
+
+  /**
+   * Runs `step` once every frame read before it has been answered: replies,
+   * refusals included, leave in the order their frames came.
+   */
+  private inTurn(step: () => Promise<void> | void, onError?: (err: unknown) => void): void {
+    this.waiting += 1;
     this.chain = this.chain
-      .then(() => this.answer(request, value))
+      .then(step)
       .catch((err: unknown) => {
-        this.ctx.log.error({ err, conn: this.conn.id, cmd: request.cmd }, "really command failed");
-        this.refuse({ code: 500, message: "internal.error" }, request.tag, request.r);
-      });
+        if (onError) return onError(err);
+        this.ctx.log.error({ err, conn: this.conn.id }, "really reply failed");
+      })
+      .finally(() => (this.waiting -= 1));
   }
 
   private async answer(request: Request, raw: unknown): Promise<void> {
@@ -132,13 +199,17 @@ export class ReallySession implements Subscriber, Timed, Caller {
     if (!this.session) return this.refuse({ code: 400, message: "initialize.required" }, tag);
     if (request.cmd === "ping") return this.send({ tag, evt: "pinged" });
     if (!(COMMANDS as readonly string[]).includes(request.cmd)) return this.refuse({ code: 454, message: "command.unknown" }, tag);
+    this.heldPushes = [];
     try {
       const reply = await runCommand(this, request);
       if (!this.closing) this.send({ tag, ...reply });
     } catch (err) {
-      if (!(err instanceof ReallyError)) throw err;
-      this.refuse(err, tag, request.r);
+      if (err instanceof ReallyError) this.refuse(err, tag, request.r);
+      else this.failed(err, request);
     } finally {
+      // Sent after the reply, on the same connection queue: pushes that came while
+      // the command ran, then the live events its subscription held back.
+      this.releasePushes();
       for (const fn of this.afterReplies.splice(0)) fn();
     }
   }
