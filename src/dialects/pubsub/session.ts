@@ -12,6 +12,7 @@ import { errorFrame, type RequestId } from "./render.js";
 import { handleRequest } from "./requests.js";
 import { Subscriptions, type TopicSub } from "./subscriptions.js";
 import type { ExternalVerifiers } from "./verifier.js";
+import { MAX_JSON_DEPTH, tooDeep } from "../common/json-depth.js";
 
 export interface Request {
   op: string;
@@ -216,6 +217,7 @@ export class PubsubSession implements Timed {
     if (!this.bucket.take()) return this.refuse(op, id, 429);
     if (oversize) return this.refuse(null, null, 413);
     if (!obj) return this.refuse(null, null, 400, "Bad Request: not a JSON object");
+    if (tooDeep(obj)) return this.refuse(op, id, 400, `Bad Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
     this.chain = this.chain
       .then(() => this.dispatch(obj, op, id))
       .catch((err: unknown) => this.failed(err, op, id));

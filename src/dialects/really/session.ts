@@ -13,6 +13,7 @@ import { Follows } from "./follows.js";
 import { errorFrame, reallyRenderer, type WireError } from "./render.js";
 import { rOf } from "./resource.js";
 import { COMMANDS, initializeSchema, issuesToErrors, requestSchema, type Request } from "./schema.js";
+import { MAX_JSON_DEPTH, tooDeep } from "../common/json-depth.js";
 
 const BAD_TOKEN = "invalid/incorrect/expired access token";
 const RATE_LIMITED: WireError = { code: 429, message: "rate.limited" };
@@ -158,6 +159,11 @@ export class ReallySession implements Subscriber, Timed, Caller {
     if (!allowed) {
       const tag = tagOf(value);
       return this.inTurn(() => this.refuse(RATE_LIMITED, tag));
+    }
+    // Nesting past any real document would overflow the recursive validators: refused like any bad request.
+    if (tooDeep(value)) {
+      const tag = tagOf(value);
+      return this.inTurn(() => this.refuse({ code: 400, message: "request.invalid", errors: { "": `JSON nested deeper than ${MAX_JSON_DEPTH} levels` } }, tag));
     }
     const parsed = requestSchema.safeParse(value);
     if (!parsed.success) {
