@@ -70,6 +70,10 @@ export const configSchema = z.strictObject({
     maxRoomSize: z.number().int().min(2),
     /** Encrypts the stored keys and passes (base64, 32 bytes). Empty: generated into <data>/fuse.key on first start. */
     secretKey: z.string(),
+    /** Origins (`https://game.example`) whose pages may use the session cookie cross-site: credentials in CORS, `SameSite=None` over https. */
+    allowedOrigins: z.array(z.string().min(1)),
+    /** An anonymous user (`user||` with no name) is forgotten after this long without an `open`. */
+    anonymousTtlSeconds: z.number().int().min(1),
   }),
   really: z.strictObject({
     /** A socket that sends nothing for this long is told `kicked` and closed. */
@@ -146,7 +150,7 @@ export const defaults: Config = {
     maxBodyChars: 4000,
   },
   relay: { pingIntervalMs: 25_000, pongTimeoutMs: 10_000, inviteTtlSeconds: 86_400, maxRoomsPerConnection: 100 },
-  fuse: { noopMs: 5000, legacy: false, sessionIdleMs: 60_000, maxLineBytes: 8192, maxRoomSize: 1024, secretKey: "" },
+  fuse: { noopMs: 5000, legacy: false, sessionIdleMs: 60_000, maxLineBytes: 8192, maxRoomSize: 1024, secretKey: "", allowedOrigins: [], anonymousTtlSeconds: 30 * 86_400 },
   really: {
     idleMs: 120_000,
     maxDocumentBytes: 16_384,

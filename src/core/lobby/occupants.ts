@@ -1,9 +1,18 @@
 import type { Broker, PresenceEntry } from "../../engine/broker/types.js";
-import { channels, type UserRef } from "../types.js";
+import type { UserRef } from "../types.js";
 import type { LobbyMember, Neighbour } from "./types.js";
 
 /** Everyone logged in, whatever room they are in. */
 const ONLINE = "lobby:online";
+
+/**
+ * The presence channel of a lobby room. Not the core's `room:<id>`: other
+ * dialects' users join the core room of the same id (instalk in `game.zoe`)
+ * and keep their presence there, and they must neither fill a game room nor
+ * show up in its `here` list, nor see fuse players in their member lists.
+ * Events still travel on `room:<id>`, so chat bridges.
+ */
+const occupancy = (roomId: string) => `lobby-room:${roomId}`;
 
 export interface Occupant extends UserRef {
   addr: string;
@@ -29,12 +38,12 @@ export class Occupants {
 
   /** Adds (or refreshes) the member in a room and in the online set. */
   async add(roomId: string, m: LobbyMember): Promise<void> {
-    await this.broker.presenceAdd(channels.room(roomId), this.entry(m));
+    await this.broker.presenceAdd(occupancy(roomId), this.entry(m));
     await this.broker.presenceAdd(ONLINE, this.entry(m));
   }
 
   async leave(roomId: string, m: LobbyMember): Promise<void> {
-    await this.broker.presenceRemove(channels.room(roomId), this.key(m));
+    await this.broker.presenceRemove(occupancy(roomId), this.key(m));
   }
 
   async offline(m: LobbyMember): Promise<void> {
@@ -43,7 +52,7 @@ export class Occupants {
 
   /** One occupant per user (a user being replaced by its newer session counts once). */
   async in(roomId: string): Promise<Occupant[]> {
-    return distinct(await this.broker.presenceList(channels.room(roomId)));
+    return distinct(await this.broker.presenceList(occupancy(roomId)));
   }
 
   online(): Promise<Occupant[]> {

@@ -39,6 +39,8 @@ interface Secrets {
   user: Identity;
   key: string | null;
   pass: string | null;
+  /** An anonymous user's stored entry. */
+  entry?: JsonObject;
 }
 
 /**
@@ -51,6 +53,8 @@ export class FuseAccounts {
     private readonly core: Core,
     private readonly box: SecretBox,
     private readonly minPasswordLength: number,
+    /** How long an anonymous user lives without an `open`: each `open` starts the time again. */
+    private readonly anonymousTtlMs: number,
   ) {}
 
   async register(name: string, mail: string, pass: string): Promise<Outcome<{ key: string; id: string }>> {
@@ -78,7 +82,7 @@ export class FuseAccounts {
     for (;;) {
       const { key, id } = newKey();
       if (await kv.get(ANON_NS, id)) continue;
-      await kv.put(ANON_NS, id, { key: this.box.seal(key), pass: pass === "" ? null : this.box.seal(pass) }, null);
+      await kv.put(ANON_NS, id, { key: this.box.seal(key), pass: pass === "" ? null : this.box.seal(pass) }, Date.now() + this.anonymousTtlMs);
       return { ok: true, key, id };
     }
   }
@@ -102,7 +106,10 @@ export class FuseAccounts {
       const expected = Buffer.from(md5(secret + salt), "utf8");
       return expected.length === given.length && timingSafeEqual(expected, given);
     });
-    return matches ? { ok: true, user: secrets.user } : fail("wrong pass");
+    if (!matches) return fail("wrong pass");
+    // An anonymous user in use is kept: its time starts again.
+    if (secrets.entry) await this.core.store.kv.put(ANON_NS, name, secrets.entry, Date.now() + this.anonymousTtlMs);
+    return { ok: true, user: secrets.user };
   }
 
   /** A user by fuse name (an account name, or an anonymous user's id). */
@@ -115,7 +122,7 @@ export class FuseAccounts {
   private async secretsOf(name: string): Promise<Secrets | null> {
     if (DIGITS.test(name)) {
       const entry = await this.core.store.kv.get(ANON_NS, name);
-      return entry ? { user: anonymous(name), key: this.unseal(entry.key), pass: this.unseal(entry.pass) } : null;
+      return entry ? { user: anonymous(name), key: this.unseal(entry.key), pass: this.unseal(entry.pass), entry } : null;
     }
     const account = NAME.test(name) ? await this.core.accounts.byName(name) : null;
     const fuse = account?.meta.fuse;

@@ -1,6 +1,8 @@
+import type { LoginLimiter } from "../../core/accounts/login-limiter.js";
 import type { Identity } from "../../core/types.js";
 import type { DialectContext } from "../types.js";
 import type { FuseAccounts } from "./accounts.js";
+import type { Origins } from "./http.js";
 import type { Line } from "./line.js";
 import type { Renderers } from "./render.js";
 import type { FuseSession } from "./session.js";
@@ -10,6 +12,10 @@ export interface Fuse {
   readonly ctx: DialectContext;
   readonly accounts: FuseAccounts;
   readonly renderers: Renderers;
+  /** Failed `open`s per name and per address (the `auth.loginFailures*` limits): past them, `too many attempts`. */
+  readonly logins: LoginLimiter;
+  /** `fuse.allowedOrigins`: CORS credentials and the session cookie's reach. */
+  readonly origins: Origins;
 }
 
 /** A transport's side of one command: who asks, and the session it is bound to. */

@@ -1,7 +1,9 @@
 import type { IncomingMessage } from "node:http";
+import { LoginLimiter } from "../../core/accounts/login-limiter.js";
 import type { Dialect, DialectContext } from "../types.js";
 import { FuseAccounts } from "./accounts.js";
 import type { Fuse } from "./context.js";
+import { Origins } from "./http.js";
 import { HttpLinks } from "./links.js";
 import { pullRoute } from "./pull.js";
 import { pushRoute } from "./push.js";
@@ -17,7 +19,15 @@ const addrOf = (req: IncomingMessage) => plainAddress(req.socket.remoteAddress);
 /** fuse: pipe-delimited game lobby lines over HTTP push/pull (`/push`, `/pull`) and WebSocket (`/fuse`). */
 export function fuse(ctx: DialectContext): Dialect {
   const box = SecretBox.open(ctx.config.fuse.secretKey, ctx.config.data);
-  const f: Fuse = { ctx, accounts: new FuseAccounts(ctx.core, box, ctx.config.auth.minPasswordLength), renderers: new Renderers() };
+  const { auth } = ctx.config;
+  const f: Fuse = {
+    ctx,
+    accounts: new FuseAccounts(ctx.core, box, auth.minPasswordLength, ctx.config.fuse.anonymousTtlSeconds * 1000),
+    renderers: new Renderers(),
+    // Its own counters, with the core's limits: a fuse pass is also the account password.
+    logins: new LoginLimiter(auth.loginFailuresPerName, auth.loginFailuresPerAddress, auth.loginWindowSeconds * 1000),
+    origins: new Origins(ctx.config.fuse.allowedOrigins),
+  };
   const links = new HttpLinks(f);
   const sockets = new Set<FuseSocket>();
   return {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { HttpRoute } from "../types.js";
 import type { Fuse } from "./context.js";
 import { nameProblem } from "./dispatch.js";
-import { cookieOf, cors, preflight, sendLine } from "./http.js";
+import { sendLine } from "./http.js";
 import type { HttpLinks } from "./links.js";
 import { PullStream } from "./pull-stream.js";
 
@@ -13,17 +13,18 @@ import { PullStream } from "./pull-stream.js";
  */
 export function pullRoute(f: Fuse, links: HttpLinks): HttpRoute {
   const { noopMs } = f.ctx.config.fuse;
+  const origins = f.origins;
   return {
     kind: "http",
     match: (path) => path === "/pull" || path === "/pull/",
     handle(req: IncomingMessage, res: ServerResponse, url: URL) {
-      if (req.method === "OPTIONS") return preflight(req, res);
-      const headers = cors(req);
+      if (req.method === "OPTIONS") return origins.preflight(req, res);
+      const headers = origins.cors(req);
       if (req.method !== "GET") return sendLine(res, 405, "main|fail|method not allowed", { ...headers, Allow: "GET, OPTIONS" });
       const name = url.searchParams.get("name") ?? "";
       const problem = nameProblem(name);
       if (problem) return sendLine(res, 400, problem, headers);
-      const entry = links.find(cookieOf(req), name);
+      const entry = links.find(origins.token(req), name);
       if (!entry || entry.session.ended || entry.session.user.name.toLowerCase() !== name.toLowerCase()) {
         return sendLine(res, 401, "main|fail|user not authorized", headers);
       }

@@ -65,6 +65,7 @@ export class FuseSocket implements Caller {
   private onFrame(data: Buffer, isBinary: boolean): void {
     if (this.closing) return;
     this.f.ctx.metrics.framesIn.inc({ dialect: "fuse" });
+    // Refusals wait their turn like any reply: a socket's answers come in its lines' order.
     if (isBinary) return this.refuse("line invalid");
     if (!this.bucket.take()) return this.refuse("rate limited");
     const text = data.toString("utf8").replace(/\r?\n$/, "");
@@ -82,7 +83,9 @@ export class FuseSocket implements Caller {
 
   private refuse(reason: string): void {
     this.f.ctx.metrics.protocolErrors.inc({ dialect: "fuse", code: reason });
-    this.conn.send(`main|fail|${reason}`);
+    this.chain = this.chain.then(() => {
+      if (!this.closing) this.conn.send(`main|fail|${reason}`);
+    });
   }
 
   private onClose(): void {
