@@ -14,6 +14,7 @@ import type { CoreEvent } from "../../src/core/types.js";
 import { LocalBroker } from "../../src/engine/broker/local/index.js";
 import type { DocumentRecord, Store } from "../../src/engine/store/types.js";
 import type { ContractHandle } from "./store.contract.js";
+import { withHandle } from "./sqlite-temp.js";
 
 /** Values every refused filter below is tried with: what they name is there, so only the text is at fault. */
 export const FILTER_VALUES: JsonObject = { name: "x", n: 1, age: 1, obj: { a: 1 } };
@@ -81,14 +82,7 @@ const OPTIONS: DocumentsOptions = {
 };
 
 export function documentsContract(name: string, open: () => Promise<ContractHandle>): void {
-  const withStore = (fn: (h: ContractHandle) => Promise<void>) => async () => {
-    const handle = await open();
-    try {
-      await fn(handle);
-    } finally {
-      await handle.cleanup();
-    }
-  };
+  const withStore = (fn: (h: ContractHandle) => Promise<void>) => withHandle(open, fn);
   const withDocs = (fn: (f: Fixture) => Promise<void>) =>
     withStore(async ({ store }) => {
       const broker = new LocalBroker();

@@ -1,45 +1,14 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { latestVersion } from "../../src/engine/store/sqlite/migrations.js";
-import { openSqliteStore } from "../../src/engine/store/sqlite/index.js";
-import type { Store } from "../../src/engine/store/types.js";
-import { storeContract, type ContractHandle } from "./store.contract.js";
+import { openTempSqlite, withHandle } from "./sqlite-temp.js";
+import { storeContract } from "./store.contract.js";
 
-async function openTemp(): Promise<ContractHandle & { file: string }> {
-  const dir = await mkdtemp(join(tmpdir(), "switchboard-store-"));
-  const file = join(dir, "nested", "store.db");
-  const opened: Store[] = [];
-  const open = async () => {
-    const store = await openSqliteStore({ file });
-    opened.push(store);
-    return store;
-  };
-  return {
-    file,
-    store: await open(),
-    reopen: open,
-    async cleanup() {
-      for (const s of opened) await s.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-storeContract("sqlite", openTemp);
+storeContract("sqlite", openTempSqlite);
 
 // SQLite specifics the portable contract cannot see.
-const withTemp = (fn: (h: Awaited<ReturnType<typeof openTemp>>) => Promise<void>) => async () => {
-  const h = await openTemp();
-  try {
-    await fn(h);
-  } finally {
-    await h.cleanup();
-  }
-};
+const withTemp = (fn: (h: Awaited<ReturnType<typeof openTempSqlite>>) => Promise<void>) => withHandle(openTempSqlite, fn);
 const event = (type: string) => ({ type, time: 2, sender: { id: "u", name: "U" }, data: {} });
 
 describe("sqlite store", () => {

@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { JsonObject } from "../../src/core/json.js";
 import { DuplicateError, type AccountRecord, type NewEvent, type RoomRecord, type Store } from "../../src/engine/store/types.js";
+import { withHandle } from "./sqlite-temp.js";
 
 export interface ContractHandle {
   store: Store;
@@ -44,14 +45,7 @@ function account(id: string, name: string, mail: string | null, over: Partial<Ac
 }
 
 export function storeContract(name: string, open: () => Promise<ContractHandle>): void {
-  const withStore = (fn: (h: ContractHandle) => Promise<void>) => async () => {
-    const handle = await open();
-    try {
-      await fn(handle);
-    } finally {
-      await handle.cleanup();
-    }
-  };
+  const withStore = (fn: (h: ContractHandle) => Promise<void>) => withHandle(open, fn);
   const fill = async (store: Store, stream: string, count: number) => {
     for (let n = 1; n <= count; n++) await store.history.append(stream, ev(n));
   };
