@@ -41,4 +41,13 @@ describe("fuse records are really documents", () => {
     assert.equal(await fuse.cmd(`load|levels|${id}`), 'load|done|{"name":"one"}');
     fuse.close();
   });
+
+  it("fuse cannot plant a profile: save into the users collection is refused, whatever the body says", async () => {
+    const name = newName("bridge");
+    const { key } = await register(h.t, name);
+    const fuse = await FuseClient.connect(h.t, name);
+    assert.equal(await fuse.open(key), "open|done");
+    assert.equal(await fuse.cmd('save|users|{"name":"root","authType":"password"}'), "save|fail|data invalid");
+    fuse.close();
+  });
 });

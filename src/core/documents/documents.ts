@@ -8,6 +8,9 @@ import { matches, type Filter } from "./filter.js";
 import { applyOps, diffChanges, type Changes, type UpdateOp } from "./ops.js";
 import { isObject } from "./path.js";
 
+/** The collection whose documents are user profiles, keyed by user id. */
+export const PROFILES = "users";
+
 export type { Filter } from "./filter.js";
 export type { UpdateOp } from "./ops.js";
 
@@ -98,6 +101,8 @@ export class Documents {
   /** A new document at rev 1 owned by `by`; an id already used answers `stale` (or `gone` when deleted). */
   async create(collection: string, body: JsonObject, by: UserRef, id: string = randomId(16)): Promise<DocResult> {
     if (!COLLECTION.test(collection) || !DOC_ID.test(id)) return refused("invalid", "collection or id is not valid");
+    // `users/<id>` is user <id>'s profile, whichever dialect writes it: nobody makes one for someone else.
+    if (collection === PROFILES && id !== by.id) return refused("forbidden", "a profile is made only for its own user");
     const bad = this.checkBody(body);
     if (bad) return bad;
     const time = this.createdStamp();

@@ -1,3 +1,5 @@
+import { PROFILES } from "../../core/documents/documents.js";
+
 /** What an `r` names. Users are the document collection `users`; any other top name is a document collection. */
 export type Target =
   | { kind: "rooms" }
@@ -9,7 +11,8 @@ export type Target =
   /** Well-formed, but nothing lives there (e.g. `/rooms/x/other/`). */
   | { kind: "nowhere" };
 
-export const USERS = "users";
+/** Profiles are the core documents collection of that name. */
+export const USERS = PROFILES;
 /** Room ids as every dialect names rooms. */
 const ROOM_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 const COLLECTION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
