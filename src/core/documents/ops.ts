@@ -126,7 +126,39 @@ export function applyOps(body: JsonObject, ops: UpdateOp[]): ApplyResult {
     }
     changes[op.key] = { op: op.op, opValue: op.value ?? null };
   }
-  return { ok: true, body: next, changes };
+  return { ok: true, body: next, changes: collapse(ops, next, changes) };
+}
+
+const isWithin = (inner: PathStep[], outer: PathStep[]) => outer.length <= inner.length && outer.every((step, i) => step === inner[i]);
+
+/**
+ * A subscriber replays `changes` on its copy, one entry per key. When one
+ * update touches a path twice, or a path and something inside it, one op per
+ * key cannot say what happened: those become a single `set` of the final
+ * value at the outermost path touched (`unset` if nothing is left there).
+ */
+function collapse(ops: UpdateOp[], next: JsonObject, changes: Changes): Changes {
+  const paths = ops.map((op) => parsePath(op.key)!);
+  const outermost = new Map<string, PathStep[]>();
+  for (let i = 0; i < paths.length; i++) {
+    const overlapping = paths.filter((other, j) => j !== i && (isWithin(paths[i], other) || isWithin(other, paths[i])));
+    if (overlapping.length === 0) continue;
+    const top = [paths[i], ...overlapping].reduce((a, b) => (b.length < a.length ? b : a));
+    outermost.set(ops[i].key, top);
+  }
+  if (outermost.size === 0) return changes;
+  const out: Changes = {};
+  for (const op of ops) {
+    const top = outermost.get(op.key);
+    if (!top) {
+      out[op.key] = changes[op.key];
+      continue;
+    }
+    const key = ops[paths.findIndex((p) => p.length === top.length && isWithin(p, top))].key;
+    const value = getAt(next, top);
+    out[key] = value === undefined ? { op: "unset", opValue: null } : { op: "set", opValue: value };
+  }
+  return out;
 }
 
 /** The top-level keys a whole-body replace changed, as `set` (or `unset` for a removed key). */
