@@ -12,6 +12,8 @@ interface Subscription {
   held: CoreEvent[] | null;
   /** Stored events at or below this seq were part of the snapshot: never send them twice. */
   floor: number;
+  /** A per-subscription filter (a live read's query), checked before rendering. */
+  readonly accepts: ((event: CoreEvent) => boolean) | undefined;
 }
 
 interface Channel {
@@ -64,14 +66,14 @@ export class Hub {
   }
 
   /** Subscribes a connection; with `hold`, live events wait for `release` (join snapshot races). */
-  async attach(channelName: string, sub: Subscriber, hold: boolean): Promise<Attachment> {
+  async attach(channelName: string, sub: Subscriber, hold: boolean, accepts?: (event: CoreEvent) => boolean): Promise<Attachment> {
     let channel = this.channels.get(channelName);
     if (!channel) {
       channel = { subs: new Map(), expected: null, early: new Map(), gapTimer: null };
       this.channels.set(channelName, channel);
       if (!this.listeners.has(channelName)) await this.broker.subscribe(channelName);
     }
-    const subscription: Subscription = { sub, held: hold ? [] : null, floor: 0 };
+    const subscription: Subscription = { sub, held: hold ? [] : null, floor: 0, accepts };
     channel.subs.set(sub.connId, subscription);
     const joined = channel;
     return {
@@ -169,6 +171,7 @@ export class Hub {
   private deliverOne(s: Subscription, event: CoreEvent, frames: Map<Renderer, OutFrame | null> | null): void {
     if (event.exceptConn === s.sub.connId || event.exceptUser === s.sub.user.id) return;
     if (event.seq !== undefined && event.seq <= s.floor) return;
+    if (s.accepts && !s.accepts(event)) return;
     if (s.held) {
       s.held.push(event);
       return;

@@ -129,6 +129,18 @@ describe("really: documents", () => {
     assert.equal(await reader.silentFor(150), true);
   });
 
+  it("a filtered read with subscribe:true is pushed only the new documents its query matches", async () => {
+    const reader = await h.client();
+    const writer = await h.client();
+    const col = `/tasks${Date.now() % 100000}/`;
+    await reader.request("read", { r: col, cmdOpts: { subscribe: true, query: { filter: "kind = $k", values: { k: "keep" } } } });
+    await create(writer, col, { kind: "other" });
+    const kept = await create(writer, col, { kind: "keep" });
+    const push = await reader.push("created");
+    assert.equal(push.r, kept.r, "the non-matching document was not pushed");
+    assert.equal(await reader.silentFor(100), true);
+  });
+
   it("pushes updated and deleted to subscribers, with opBy, until unsubscribed", async () => {
     const owner = await h.client();
     const watcher = await h.client();

@@ -1,5 +1,7 @@
 import { cursorOf, docChannels, readCursor, type Doc, type DocResult } from "../../core/documents/documents.js";
-import { parseFilter, type Filter } from "../../core/documents/filter.js";
+import { matches, parseFilter, type Filter } from "../../core/documents/filter.js";
+import { isObject } from "../../core/documents/path.js";
+import type { CoreEvent } from "../../core/types.js";
 import type { JsonObject } from "../../core/json.js";
 import type { Caller, Reply } from "./caller.js";
 import { docRefusal, refuse } from "./errors.js";
@@ -50,7 +52,9 @@ export async function readDocs(caller: Caller, collection: string, request: Requ
   const documents = caller.core.documents;
   const feed = opts.subscribe ? documents.feed(collection, who) : null;
   if (feed) {
-    const attachment = await caller.follows.follow(feed, true);
+    // A filtered live read is told only of new documents its query matches.
+    const accepts = filter ? (e: CoreEvent) => e.type !== "created" || (isObject(e.data.body) && matches(filter, e.data.body)) : undefined;
+    const attachment = await caller.follows.follow(feed, true, accepts);
     caller.afterReply(() => attachment.release(0));
   }
   const fetch: Fetch<Doc, string> = async (after, ascending, limit) => {

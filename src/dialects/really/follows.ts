@@ -1,5 +1,5 @@
 import type { Attachment, Hub } from "../../core/hub.js";
-import type { Subscriber } from "../../core/types.js";
+import type { CoreEvent, Subscriber } from "../../core/types.js";
 import { refuse } from "./errors.js";
 
 /** The hub channels one socket follows (subscribed objects, live reads), bounded per socket. */
@@ -13,10 +13,10 @@ export class Follows {
   ) {}
 
   /** With `hold`, live events wait for the attachment's release (sent after the reply they must not overtake). */
-  async follow(channel: string, hold: boolean): Promise<Attachment> {
+  async follow(channel: string, hold: boolean, accepts?: (event: CoreEvent) => boolean): Promise<Attachment> {
     if (!this.channels.has(channel) && this.channels.size >= this.max) refuse(429, "subscriptions.too-many");
     this.channels.add(channel);
-    return this.hub.attach(channel, this.sub, hold);
+    return this.hub.attach(channel, this.sub, hold, accepts);
   }
 
   unfollow(channel: string): boolean {
