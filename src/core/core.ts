@@ -61,5 +61,6 @@ export class Core {
   async start(): Promise<void> {
     await this.hub.start();
     await this.revocations.start();
+    await this.rooms.start();
   }
 }

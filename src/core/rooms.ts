@@ -37,6 +37,15 @@ export class Rooms {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Kicks reach every dialect's members of the room, on whichever node they are connected. */
+  start(): Promise<void> {
+    return this.access.watchKicks((kick) => {
+      for (const sub of this.hub.localSubscribers(this.stream(kick.roomId))) {
+        if (sub.user.id === kick.userId) sub.kickedFrom?.(kick.roomId, kick.permanent);
+      }
+    });
+  }
+
   stream(roomId: string): string {
     return channels.room(roomId);
   }

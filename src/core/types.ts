@@ -49,6 +49,12 @@ export interface Subscriber {
   readonly user: UserRef;
   readonly renderer: Renderer;
   deliver(frame: OutFrame): void;
+  /**
+   * A room administrator (in any dialect, on any node) kicked this
+   * connection's user from `roomId`. A dialect whose members can be kicked
+   * implements it: leave the room through the core and tell the user.
+   */
+  kickedFrom?(roomId: string, permanent: boolean): void;
 }
 
 export const channels = {

@@ -36,6 +36,26 @@ describe("room access across dialects", () => {
     assert.deepEqual(await c.next(), { r: room, o: "join-failed", reason: { code: "room.banned" } });
   });
 
+  it("a relay kick takes an instalk member out: it is told, the others see it leave, its next msg is refused", async () => {
+    const admin = await h.peer();
+    const room = newRoom();
+    await admin.entered(room);
+    const anon = (await (await fetch(`${h.t.url}/auth/anonymous/`, { method: "POST" })).json()) as { accessToken: string };
+    const victim = await instalk(`?token=${anon.accessToken}`);
+    victim.c.send({ r: room, o: "join" });
+    await victim.c.waitFor((f) => f.o === "room-welcome");
+    const other = await instalk();
+    other.c.send({ r: room, o: "join" });
+    await other.c.waitFor((f) => f.o === "room-welcome");
+    admin.send({ type: "kick", key: admin.key, room_id: room, user_id: victim.id, permanent: true });
+    assert.deepEqual(await victim.c.waitFor((f) => f.o === "room-bye"), { r: room, o: "room-bye", reason: { code: "room.banned" } });
+    const left = await other.c.waitFor((f) => f.r === room && f.o === "left");
+    assert.equal((left.data as { user: { id: string } }).user.id, victim.id);
+    victim.c.send({ r: room, o: "msg", data: { body: "after the ban" } });
+    assert.deepEqual(await victim.c.next(), { r: room, o: "msg", error: { code: 404, msg: "room.not-joined" } });
+    assert.ok(await other.c.silentFor(100), "nothing from the banned user reached the room");
+  });
+
   it("an instalk room stays open to everyone: its first joiner does not lock others out", async () => {
     const room = `open-${Date.now()}`;
     const a = await instalk();

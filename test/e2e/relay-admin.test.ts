@@ -170,6 +170,19 @@ describe("relay admin: kicks and bans", () => {
     assert.deepEqual(await admin.of("enter"), { type: "enter", user_id: t1.userId, room_id: r }, "a kick that is not permanent lets the user back");
   });
 
+  it("a message sent just before a kick reaches everyone, its sender too, before the exit", async () => {
+    for (let round = 0; round < 10; round++) {
+      const r = newRoom();
+      const [admin, victim, watcher] = await h.members(r, 3);
+      victim.say(r, `last word ${round}`);
+      kick(admin, r, victim.userId, true);
+      const seen = (await watcher.drainUntil((f) => f.type === "exit")).filter((f) => f.type === "message" || f.type === "exit");
+      assert.deepEqual(seen.map((f) => f.type), ["message", "exit"], `round ${round}`);
+      assert.equal((await victim.of("message")).content, `last word ${round}`);
+      assert.equal((await victim.of("kick")).permanent, true);
+    }
+  });
+
   it("a permanent kick bans: re-entry is refused with room.banned, even with an invite, on a fresh key", async () => {
     const r = newRoom();
     const [admin, target] = await h.members(r, 2);

@@ -61,6 +61,17 @@ export class RelayPeer {
     }
   }
 
+  /** Every frame up to and including the first that matches (server pings dropped). */
+  async drainUntil(match: (f: Frame) => boolean, timeoutMs = 3000): Promise<Frame[]> {
+    const seen: Frame[] = [];
+    for (;;) {
+      const f = await this.next(timeoutMs);
+      if (f.type === "ping") continue;
+      seen.push(f);
+      if (match(f)) return seen;
+    }
+  }
+
   /** Asserts the server answered everything so far with exactly one error of `code` for `ref`. */
   async refused(code: string, ref: string | null): Promise<Frame> {
     const seen = await this.drain();

@@ -107,6 +107,18 @@ export class RoomOps {
     }
   }
 
+  /**
+   * An administrator (through relay, say) kicked this user: out of the room,
+   * told with a room-bye that says why, after its last message went out.
+   */
+  async kicked(r: string, permanent: boolean): Promise<void> {
+    if (!this.joined.has(r)) return;
+    await this.lastPost;
+    this.joined.delete(r);
+    await this.s.ctx.core.rooms.leave(this.s, this.s.user, r, "leave");
+    this.s.send({ r, o: "room-bye", reason: { code: permanent ? "room.banned" : "room.kicked" } });
+  }
+
   async leaveAll(): Promise<void> {
     const rooms = this.s.ctx.core.rooms;
     await this.lastPost;

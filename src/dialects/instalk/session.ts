@@ -84,6 +84,10 @@ export class InstalkSession implements Subscriber, Timed {
     this.conn.send(frame);
   }
 
+  kickedFrom(roomId: string, permanent: boolean): void {
+    this.chain = this.chain.then(() => (this.closing ? undefined : this.rooms.kicked(roomId, permanent)));
+  }
+
   send(value: unknown): void {
     this.conn.send(JSON.stringify(value));
   }

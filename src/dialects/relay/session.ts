@@ -86,8 +86,12 @@ export class RelaySession implements Subscriber {
   }
 
   kicked(kick: Kick, frame: string): void {
-    this.sendText(frame);
-    this.rooms.kicked(kick);
+    // Behind the request in progress: a message accepted before the kick reaches everyone (its sender too) before the exit.
+    this.chain = this.chain.then(() => {
+      if (this.closing) return;
+      this.sendText(frame);
+      this.rooms.kicked(kick);
+    });
   }
 
   /** Logs what failed, never what was said: relay content must not reach the logs. */
