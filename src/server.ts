@@ -32,6 +32,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
 
   const metrics = new Metrics();
   const wheel = new TimerWheel();
+  metrics.watchTimers(() => wheel.pending);
   const ctx = { core, config, log, metrics, wheel };
   const speakers: Dialect[] = dialects.map((make) => make(ctx));
   let ready = false;

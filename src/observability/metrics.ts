@@ -11,4 +11,16 @@ export class Metrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
+
+  /** Timers waiting in the shared wheel: it should follow the open connections, not grow with the closed ones. */
+  watchTimers(pending: () => number): void {
+    new Gauge({
+      name: "switchboard_timers_pending",
+      help: "Connection timers waiting in the timer wheel",
+      registers: [this.registry],
+      collect() {
+        this.set(pending());
+      },
+    });
+  }
 }

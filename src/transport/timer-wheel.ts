@@ -12,6 +12,8 @@ export interface Timed {
  */
 export class TimerWheel {
   private readonly slots = new Map<number, Set<Timed>>();
+  /** Where each waiting item is, so cancelling frees it now rather than when its slot comes up. */
+  private readonly slotOf = new Map<Timed, number>();
   private interval: NodeJS.Timeout | null = null;
   private lastTick: number;
 
@@ -22,15 +24,41 @@ export class TimerWheel {
     this.lastTick = Math.floor(this.now() / resolutionMs);
   }
 
+  /** Items waiting for their deadline. */
+  get pending(): number {
+    return this.slotOf.size;
+  }
+
+  /** (Re)schedules `item` for its current deadline; an item is in at most one slot. */
   schedule(item: Timed): void {
+    this.unslot(item);
     const tick = Math.max(Math.ceil(item.deadline / this.resolutionMs), this.lastTick + 1);
     let slot = this.slots.get(tick);
     if (!slot) this.slots.set(tick, (slot = new Set()));
     slot.add(item);
+    this.slotOf.set(item, tick);
     if (!this.interval) {
       this.interval = setInterval(() => this.advance(), this.resolutionMs);
       this.interval.unref();
     }
+  }
+
+  /**
+   * Forgets `item` at once. A closed connection's timers (a 24 h token expiry,
+   * say) would otherwise keep the whole session reachable until they fire.
+   */
+  cancel(item: Timed): void {
+    item.deadline = 0;
+    this.unslot(item);
+  }
+
+  private unslot(item: Timed): void {
+    const tick = this.slotOf.get(item);
+    if (tick === undefined) return;
+    this.slotOf.delete(item);
+    const slot = this.slots.get(tick);
+    slot?.delete(item);
+    if (slot?.size === 0) this.slots.delete(tick);
   }
 
   private advance(): void {
@@ -41,6 +69,7 @@ export class TimerWheel {
       if (!slot) continue;
       this.slots.delete(tick);
       for (const item of slot) {
+        this.slotOf.delete(item);
         if (item.deadline === 0) continue;
         if (item.deadline > now) this.schedule(item);
         else item.onDeadline(now);
@@ -57,5 +86,6 @@ export class TimerWheel {
     if (this.interval) clearInterval(this.interval);
     this.interval = null;
     this.slots.clear();
+    this.slotOf.clear();
   }
 }

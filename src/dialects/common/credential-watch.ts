@@ -23,7 +23,7 @@ export function watchCredential(core: Core, wheel: TimerWheel, auth: AuthSession
   function stop(): void {
     done = true;
     unwatch();
-    if (timer) timer.deadline = 0;
+    if (timer) wheel.cancel(timer);
   }
   return stop;
 }

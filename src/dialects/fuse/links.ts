@@ -62,7 +62,7 @@ export class HttpLink implements Outlet, Timed {
   }
 
   close(): void {
-    this.deadline = 0;
+    this.links.f.ctx.wheel.cancel(this);
     this.pull?.end();
     this.pull = null;
     this.held = [];

@@ -63,7 +63,7 @@ export class PullStream implements Timed, Flushable {
 
   private stop(): void {
     this.ended = true;
-    this.deadline = 0;
+    this.wheel.cancel(this);
     this.queue = [];
   }
 }

@@ -36,7 +36,7 @@ export class InstalkSession implements Subscriber, Timed {
   private chain: Promise<void> = Promise.resolve();
   private readonly bucket: TokenBucket;
   /** Every credential this socket has used: any of them ending ends the socket. */
-  private readonly watches: Array<() => void> = [];
+  private readonly watches = new Map<string, () => void>();
   /** The account a token on the upgrade made this socket; identify may not swap it for another's. */
   private tokenAccount: string | null = null;
   readonly rooms: RoomOps;
@@ -59,7 +59,8 @@ export class InstalkSession implements Subscriber, Timed {
   /** A token on the upgrade request makes the welcome user that account; a bad one leaves a guest. */
   private async adoptToken(token: string): Promise<void> {
     const auth = await this.ctx.core.auth.verify(token).catch(() => null);
-    if (!auth) return;
+    // Closed while the token was checked: claiming a name or watching now would outlive the socket.
+    if (!auth || this.closing) return;
     this.ctx.core.names.release(this.user.name, this.conn.id);
     // An anonymous token's guest name is nobody's account: hold it like any free name.
     if (auth.identity.guest) this.ctx.core.names.claim(auth.identity.name, this.conn.id);
@@ -70,7 +71,9 @@ export class InstalkSession implements Subscriber, Timed {
 
   /** A revoked or expired token ends the socket: told with a 401 error frame, then closed. */
   private watchToken(auth: AuthSession): void {
-    this.watches.push(watchCredential(this.ctx.core, this.ctx.wheel, auth, (why) => {
+    // The same token identified again is watched once: a socket's watches are bounded by the tokens it used.
+    if (this.watches.has(auth.revocationId)) return;
+    this.watches.set(auth.revocationId, watchCredential(this.ctx.core, this.ctx.wheel, auth, (why) => {
       this.sendText(errorFrame(401, why === "revoked" ? "token.revoked" : "token.expired"));
       this.end(1008, `token ${why}`);
     }));
@@ -103,7 +106,7 @@ export class InstalkSession implements Subscriber, Timed {
 
   end(code: number, reason: string): void {
     this.closing = true;
-    this.deadline = 0;
+    this.ctx.wheel.cancel(this);
     this.conn.close(code, reason);
   }
 
@@ -202,12 +205,15 @@ export class InstalkSession implements Subscriber, Timed {
     let next: Identity;
     if (token) {
       const auth = await core.auth.verify(token);
+      if (this.closing) return;
       if (!auth || auth.identity.name.toLowerCase() !== name.toLowerCase()) return refuse("token.invalid");
       if (this.tokenAccount !== null && auth.identity.id !== this.tokenAccount) return refuse("token.invalid");
       next = { ...auth.identity, id: this.user.id };
       this.watchToken(auth);
     } else {
-      if (await core.auth.isAccountName(name)) return refuse("name.taken");
+      const taken = await core.auth.isAccountName(name);
+      if (this.closing) return;
+      if (taken) return refuse("name.taken");
       if (!core.names.claim(name, this.conn.id)) return refuse("name.taken");
       next = { id: this.user.id, name, color: colorFor(name), verified: false, guest: this.user.guest };
     }
@@ -219,8 +225,9 @@ export class InstalkSession implements Subscriber, Timed {
 
   private onClose(): void {
     this.closing = true;
-    this.deadline = 0;
-    for (const stop of this.watches.splice(0)) stop();
+    this.ctx.wheel.cancel(this);
+    for (const stop of this.watches.values()) stop();
+    this.watches.clear();
     this.ctx.core.names.release(this.user.name, this.conn.id);
     this.chain = this.chain.then(() => this.rooms.leaveAll()).catch((err: unknown) => {
       this.ctx.log.error({ err, conn: this.conn.id }, "instalk cleanup failed");

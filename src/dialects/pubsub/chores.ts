@@ -17,7 +17,7 @@ function every(ctx: DialectContext, ms: number, run: (now: number) => void): () 
   ctx.wheel.schedule(item);
   return () => {
     stopped = true;
-    item.deadline = 0;
+    ctx.wheel.cancel(item);
   };
 }
 

@@ -137,7 +137,7 @@ export class PubsubSession implements Timed {
   }
 
   end(code: number, reason: string): void {
-    this.deadline = 0;
+    this.ctx.wheel.cancel(this);
     this.conn.close(code, reason);
   }
 
@@ -163,7 +163,7 @@ export class PubsubSession implements Timed {
     this.permissions = new TopicPermissions(this.ctx.config.pubsub.topics, user.id);
     if (this.phase === "closed") return;
     this.phase = "ready";
-    this.deadline = 0;
+    this.ctx.wheel.cancel(this);
     if (credential) {
       const auth = { identity: user, ...credential, authType: "password" as const };
       this.stops.push(
@@ -232,7 +232,7 @@ export class PubsubSession implements Timed {
 
   private onClose(): void {
     this.phase = "closed";
-    this.deadline = 0;
+    this.ctx.wheel.cancel(this);
     for (const stop of this.stops.splice(0)) stop();
     this.chain = this.chain
       .then(() => this.cleanup())

@@ -123,7 +123,7 @@ export class ReallySession implements Subscriber, Timed, Caller {
 
   end(code: number, reason: string): void {
     this.closing = true;
-    this.deadline = 0;
+    this.ctx.wheel.cancel(this);
     this.conn.close(code, reason);
   }
 
@@ -237,7 +237,7 @@ export class ReallySession implements Subscriber, Timed, Caller {
 
   private onClose(): void {
     this.closing = true;
-    this.deadline = 0;
+    this.ctx.wheel.cancel(this);
     this.unwatch();
     // After whatever command is running: it may still be attaching a subscription.
     this.chain = this.chain.then(() => this.follows.clear());

@@ -67,6 +67,6 @@ export class Heartbeat implements Timed {
   }
 
   stop(): void {
-    this.deadline = 0;
+    this.wheel.cancel(this);
   }
 }
