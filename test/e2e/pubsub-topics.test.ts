@@ -207,3 +207,21 @@ describe("pubsub topic permissions from configuration", () => {
     assert.equal((await a.mesg()).data, "goal");
   });
 });
+
+describe("pubsub: refusals keep request order", () => {
+  const h = pubsubServer({ limits: { messagesPerSecond: 1, burst: 3 } });
+
+  it("a 429 comes after the replies to the requests sent before it", async () => {
+    const t = newTopic();
+    const a = await h.guest(); // connect: 1 token
+    a.send({ op: "pub", type: "request", id: "p1", topics: [t], data: 1 }); // stored: waits for a commit
+    a.send({ op: "pub", type: "request", id: "p2", topics: [t], data: 2 });
+    a.send({ op: "pub", type: "request", id: "p3", topics: [t], data: 3 }); // over the burst
+    const replies: string[] = [];
+    while (replies.length < 3) {
+      const f = await a.take((x) => x.op === "pub" && (x.type === "success" || x.type === "error"));
+      replies.push(`${f.id}:${f.type === "error" ? f.code : "ok"}`);
+    }
+    assert.deepEqual(replies, ["p1:ok", "p2:ok", "p3:429"]);
+  });
+});

@@ -214,13 +214,17 @@ export class PubsubSession implements Timed {
     const obj = isObject(frame) ? frame : null;
     const op = typeof obj?.op === "string" ? obj.op : null;
     const id = typeof obj?.id === "string" || typeof obj?.id === "number" ? obj.id : null;
-    if (!this.bucket.take()) return this.refuse(op, id, 429);
-    if (oversize) return this.refuse(null, null, 413);
-    if (!obj) return this.refuse(null, null, 400, "Bad Request: not a JSON object");
-    if (tooDeep(obj)) return this.refuse(op, id, 400, `Bad Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-    this.chain = this.chain
-      .then(() => this.dispatch(obj, op, id))
-      .catch((err: unknown) => this.failed(err, op, id));
+    // Refusals queue behind earlier requests like any reply: a connection's answers keep its requests' order.
+    const work = !this.bucket.take()
+      ? () => this.refuse(op, id, 429)
+      : oversize
+        ? () => this.refuse(null, null, 413)
+        : !obj
+          ? () => this.refuse(null, null, 400, "Bad Request: not a JSON object")
+          : tooDeep(obj)
+            ? () => this.refuse(op, id, 400, `Bad Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`)
+            : () => this.dispatch(obj, op, id);
+    this.chain = this.chain.then(work).catch((err: unknown) => this.failed(err, op, id));
   }
 
   private dispatch(frame: Record<string, unknown>, op: string | null, id: RequestId): Promise<void> | void {
