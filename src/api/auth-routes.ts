@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { bearer, HttpError, methods, path, readJson, sendJson } from "./http.js";
+import { bearer, HttpError, loginOrThrow, methods, path, readJson, sendJson } from "./http.js";
 import type { ApiContext } from "./types.js";
 import type { HttpRoute } from "../transport/routes.js";
 
@@ -7,7 +7,7 @@ const credentials = z.object({ name: z.string().min(1).max(64), password: z.stri
 const tokenBody = z.object({ accessToken: z.string().min(1).max(4096) });
 
 /** Access tokens: anonymous, by password, logout (revoke your own), revoke by token. */
-export function authRoutes({ core, config, log }: ApiContext): HttpRoute[] {
+export function authRoutes({ core, config }: ApiContext): HttpRoute[] {
   const accounts = core.accounts;
   return [
     {
@@ -28,14 +28,9 @@ export function authRoutes({ core, config, log }: ApiContext): HttpRoute[] {
       handle: methods({
         POST: async (req, res) => {
           const { name, password } = await readJson(req, credentials);
-          const result = await accounts.login(name, password, req.socket.remoteAddress ?? "");
-          if (!result.ok && result.code === "rate.limited") throw new HttpError(429, "rate.limited", "too many failed logins; try again later");
-          if (!result.ok) {
-            log.info({ event: "login.failed" }, "login refused");
-            throw new HttpError(401, "credentials.invalid", "wrong name or password");
-          }
-          const { token, claims } = await accounts.issueToken(result.account, "password");
-          sendJson(res, 200, { authType: "password", accessToken: token, expiresAt: new Date(claims.expiresAt).toISOString(), user: { id: result.account.id, name: result.account.name } });
+          const account = await loginOrThrow(accounts, req, name, password);
+          const { token, claims } = await accounts.issueToken(account, "password");
+          sendJson(res, 200, { authType: "password", accessToken: token, expiresAt: new Date(claims.expiresAt).toISOString(), user: { id: account.id, name: account.name } });
         },
       }),
     },

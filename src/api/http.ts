@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
+import type { Accounts } from "../core/accounts/accounts.js";
 import { BusyError } from "../core/accounts/hash-gate.js";
+import type { AccountRecord } from "../engine/store/types.js";
 import { sendJson } from "../transport/http-server.js";
 
 export { sendJson };
@@ -50,6 +52,14 @@ export async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): P
     throw new HttpError(400, "request.bad", detail);
   }
   return parsed.data;
+}
+
+/** A password login for any route that takes one: the account, or the HTTP error every such route answers. */
+export async function loginOrThrow(accounts: Accounts, req: IncomingMessage, name: string, password: string): Promise<AccountRecord> {
+  const result = await accounts.login(name, password, req.socket.remoteAddress ?? "");
+  if (result.ok) return result.account;
+  if (result.code === "rate.limited") throw new HttpError(429, "rate.limited", "too many failed logins; try again later");
+  throw new HttpError(401, "credentials.invalid", "wrong name or password");
 }
 
 export function bearer(req: IncomingMessage): string | null {

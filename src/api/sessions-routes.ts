@@ -2,7 +2,7 @@ import { z } from "zod";
 import { accountIdentity } from "../core/accounts/accounts.js";
 import type { Identity } from "../core/types.js";
 import type { HttpRoute } from "../transport/routes.js";
-import { HttpError, methods, readJson, sendJson } from "./http.js";
+import { HttpError, loginOrThrow, methods, readJson, sendJson } from "./http.js";
 import type { ApiContext } from "./types.js";
 
 const sessionRequest = z.union([
@@ -24,12 +24,7 @@ export function sessionRoutes({ core, config }: ApiContext): HttpRoute[] {
           let who: Identity;
           let authType: "password" | "anonymous";
           if ("password" in body) {
-            const result = await accounts.login(body.name, body.password, req.socket.remoteAddress ?? "");
-            if (!result.ok) {
-              if (result.code === "rate.limited") throw new HttpError(429, "rate.limited", "too many failed logins; try again later");
-              throw new HttpError(401, "credentials.invalid", "wrong name or password");
-            }
-            who = accountIdentity(result.account);
+            who = accountIdentity(await loginOrThrow(accounts, req, body.name, body.password));
             authType = "password";
           } else if ("accessToken" in body) {
             const auth = await accounts.verify(body.accessToken);
