@@ -13,7 +13,7 @@ import type { JsonObject } from "../../src/core/json.js";
 import type { CoreEvent } from "../../src/core/types.js";
 import { LocalBroker } from "../../src/engine/broker/local/index.js";
 import type { DocumentRecord, Store } from "../../src/engine/store/types.js";
-import type { ContractHandle } from "./store.contract.js";
+import type { ContractHandle, ContractOptions } from "./store.contract.js";
 import { withHandle } from "./sqlite-temp.js";
 
 /** Values every refused filter below is tried with: what they name is there, so only the text is at fault. */
@@ -81,7 +81,7 @@ const OPTIONS: DocumentsOptions = {
   collections: { secrets: { read: "owner", write: "owner" }, wiki: { read: "any", write: "any" } },
 };
 
-export function documentsContract(name: string, open: () => Promise<ContractHandle>): void {
+export function documentsContract(name: string, open: () => Promise<ContractHandle>, options: ContractOptions = {}): void {
   const withStore = (fn: (h: ContractHandle) => Promise<void>) => withHandle(open, fn);
   const withDocs = (fn: (f: Fixture) => Promise<void>) =>
     withStore(async ({ store }) => {
@@ -99,7 +99,7 @@ export function documentsContract(name: string, open: () => Promise<ContractHand
   };
   const settle = () => new Promise((r) => setImmediate(r));
 
-  describe(`DocumentStore contract: ${name}`, () => {
+  describe(`DocumentStore contract: ${name}`, { skip: options.skip ?? false }, () => {
     it("stores a document exactly and answers null for an unused id", withStore(async ({ store }) => {
       const doc = record("a", 5, { body: { nested: { list: [1, "two", null, true] }, big: 9_007_199_254_740_991 } });
       assert.equal(await store.documents.insert(doc), true);
@@ -175,7 +175,7 @@ export function documentsContract(name: string, open: () => Promise<ContractHand
     }));
   });
 
-  describe(`Documents service on ${name}`, () => {
+  describe(`Documents service on ${name}`, { skip: options.skip ?? false }, () => {
     it("creates at rev 1 owned by the creator and reads it back", withDocs(async ({ docs }) => {
       const doc = ok(await docs.create("notes", { title: "hi" }, ann));
       assert.equal(doc.rev, 1);

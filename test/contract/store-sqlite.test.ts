@@ -40,6 +40,37 @@ describe("sqlite store", () => {
     raw.close();
   }));
 
+  it("upgrades rooms stored before revisions to rev 1, and CAS works on them", withTemp(async (h) => {
+    const r = { id: "old", topic: "t", closed: false, locked: false, capacity: null, creator: null, admins: [], bans: [], meta: {}, created: 1, rev: 0 };
+    await h.store.rooms.write(r, 0);
+    await h.store.close();
+    // Turn the file back into a v2 database holding that room.
+    const raw = new Database(h.file);
+    raw.exec("ALTER TABLE rooms DROP COLUMN rev; DELETE FROM schema_migrations WHERE version = 3; PRAGMA user_version = 2");
+    raw.close();
+    const again = await h.reopen();
+    assert.equal((await again.rooms.get("old"))?.rev, 1);
+    assert.equal(await again.rooms.write({ ...r, topic: "x" }, 0), null);
+    assert.equal((await again.rooms.write({ ...r, topic: "x" }, 1))?.rev, 2);
+  }));
+
+  it("sweeps a backlog bigger than one sweep statement", withTemp(async (h) => {
+    const raw = new Database(h.file);
+    const put = raw.prepare("INSERT INTO kv (ns, key, value, expires_at) VALUES ('old', ?, '{}', ?)");
+    raw.transaction(() => {
+      for (let i = 0; i < 2_500; i++) put.run(`k${i}`, Date.now() - 1);
+      put.run("live", null);
+    })();
+    raw.close();
+    await h.reopen({ sweepMs: 25 });
+    const deadline = Date.now() + 10_000;
+    while ((await h.kvRowCount("old")) !== 1) {
+      assert.ok(Date.now() < deadline, "swept in time");
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(await h.store.kv.get("old", "live"), {});
+  }));
+
   it("rejects appends after close", withTemp(async (h) => {
     await h.store.close();
     await assert.rejects(h.store.history.append("s", event("t")), /closed/);

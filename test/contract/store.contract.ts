@@ -9,18 +9,33 @@
 //   expired entry returns false (it no longer exists as far as callers can tell).
 // - An append whose data cannot be serialised rejects and leaves the stream consistent:
 //   every resolved append is readable, the stored seqs are gapless, no seq repeats.
+// - Several stores on the same data (other connections, other processes, other nodes)
+//   share one truth: seqs stay gapless across them, and room and kv compare-and-swaps
+//   let exactly one of two racing writers win.
+// - kv compareAndSet(expect null, value null) answers whether no live entry exists.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { JsonObject } from "../../src/core/json.js";
 import { DuplicateError, type AccountRecord, type NewEvent, type RoomRecord, type Store } from "../../src/engine/store/types.js";
 import { withHandle } from "./sqlite-temp.js";
+import type { StoreLocation, StoreTestOptions } from "./store-location.js";
+import { runInProcesses } from "./store-processes.js";
 
 export interface ContractHandle {
   store: Store;
-  /** Opens another Store on the same backing data (does not close `store`). */
-  reopen: () => Promise<Store>;
+  /** Opens another, independent Store on the same backing data (does not close `store`): a second node. */
+  reopen: (options?: StoreTestOptions) => Promise<Store>;
   /** Closes every Store opened through this handle and removes the backing data. */
   cleanup: () => Promise<void>;
+  /** Where another process opens a store on the same data. */
+  location: StoreLocation;
+  /** kv rows physically held in a namespace, expired ones included: what only the sweep removes. */
+  kvRowCount: (ns: string) => Promise<number>;
+}
+
+export interface ContractOptions {
+  /** Skips the whole suite with this reason (a backend that cannot run here says so loudly). */
+  skip?: string | false;
 }
 
 function ev(n: number, data: JsonObject = { n }): NewEvent {
@@ -30,27 +45,58 @@ function ev(n: number, data: JsonObject = { n }): NewEvent {
 const seqs = (events: Array<{ seq: number }>) => events.map((e) => e.seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it holds; fails with `what` after `timeoutMs`. */
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
 const isDuplicate = (field: string) => (e: unknown) => e instanceof DuplicateError && e.field === field;
 
 function room(id: string, over: Partial<RoomRecord> = {}): RoomRecord {
   return {
     id, topic: "Hello ☕", closed: true, locked: false, capacity: 25, creator: "u1",
-    admins: ["u1", "u2"], bans: ["u9"], meta: { theme: { dark: true, tags: ["a", "b"] } }, created: 1_700_000_000_000,
+    admins: ["u1", "u2"], bans: ["u9"], meta: { theme: { dark: true, tags: ["a", "b"] } }, created: 1_700_000_000_000, rev: 0,
     ...over,
   };
+}
+
+/** `r` as the store hands it back after its `rev`-th write. */
+const stored = (r: RoomRecord, rev: number): RoomRecord => ({ ...r, rev });
+
+/** Adds `user` to a room's bans the way the core does: read, change, compare and swap, again on a lost race. */
+async function ban(store: Store, id: string, user: string): Promise<RoomRecord> {
+  for (;;) {
+    const current = await store.rooms.get(id);
+    assert.ok(current, `room ${id} exists`);
+    const written = await store.rooms.write({ ...current, bans: [...current.bans, user] }, current.rev);
+    if (written) return written;
+  }
+}
+
+/** Adds 1 to the counter in kv (ns "c", key "n"), retrying on a lost compare and swap. */
+async function increment(store: Store): Promise<void> {
+  for (;;) {
+    const current = await store.kv.get("c", "n");
+    assert.ok(current);
+    if (await store.kv.compareAndSet("c", "n", current, { n: (current.n as number) + 1 }, null)) return;
+  }
 }
 
 function account(id: string, name: string, mail: string | null, over: Partial<AccountRecord> = {}): AccountRecord {
   return { id, name, mail, passwordHash: "scrypt$1$abc", color: "#aa0000", created: 1_700_000_000_000, meta: { v: 1 }, ...over };
 }
 
-export function storeContract(name: string, open: () => Promise<ContractHandle>): void {
+export function storeContract(name: string, open: () => Promise<ContractHandle>, options: ContractOptions = {}): void {
   const withStore = (fn: (h: ContractHandle) => Promise<void>) => withHandle(open, fn);
   const fill = async (store: Store, stream: string, count: number) => {
     for (let n = 1; n <= count; n++) await store.history.append(stream, ev(n));
   };
 
-  describe(`Store contract: ${name}`, () => {
+  describe(`Store contract: ${name}`, { skip: options.skip ?? false }, () => {
     describe("history sequencing", () => {
       it("starts at 1 and counts each stream on its own", withStore(async ({ store }) => {
         const h = store.history;
@@ -189,12 +235,12 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
 
       it("has flushed data visible to a store opened without a clean close", withStore(async ({ store, reopen }) => {
         const pending = range(1, 20).map((n) => store.history.append("s", ev(n)));
-        await store.rooms.put(room("r1"));
+        await store.rooms.write(room("r1"), 0);
         await store.flush();
         const second = await reopen();
         assert.deepEqual(seqs(await second.history.read("s", { limit: 100, take: "oldest" })), range(1, 20));
         assert.equal(await second.history.lastSeq("s"), 20);
-        assert.deepEqual(await second.rooms.get("r1"), room("r1"));
+        assert.deepEqual(await second.rooms.get("r1"), stored(room("r1"), 1));
         assert.deepEqual(seqs(await Promise.all(pending)), range(1, 20));
       }));
 
@@ -212,21 +258,21 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
     describe("rooms", () => {
       it("round-trips every field, overwrites and deletes", withStore(async ({ store }) => {
         assert.equal(await store.rooms.get("r1"), null);
-        await store.rooms.put(room("r1"));
-        assert.deepEqual(await store.rooms.get("r1"), room("r1"));
+        await store.rooms.write(room("r1"), 0);
+        assert.deepEqual(await store.rooms.get("r1"), stored(room("r1"), 1));
         const changed = room("r1", { topic: "", closed: false, locked: true, capacity: null, creator: null, admins: [], bans: [], meta: {} });
-        await store.rooms.put(changed);
-        assert.deepEqual(await store.rooms.get("r1"), changed);
-        await store.rooms.put(room("r2"));
+        await store.rooms.write(changed, 1);
+        assert.deepEqual(await store.rooms.get("r1"), stored(changed, 2));
+        await store.rooms.write(room("r2"), 0);
         await store.rooms.delete("r1");
         assert.equal(await store.rooms.get("r1"), null);
-        assert.deepEqual(await store.rooms.get("r2"), room("r2"));
+        assert.deepEqual(await store.rooms.get("r2"), stored(room("r2"), 1));
         await store.rooms.delete("never-existed");
       }));
 
       it("lists rooms in id order, both ways, paged strictly after a cursor", withStore(async ({ store }) => {
         const ids = ["b", "a", "d", "c", "e"];
-        for (const id of ids) await store.rooms.put(room(id));
+        for (const id of ids) await store.rooms.write(room(id), 0);
         const idsOf = (rooms: RoomRecord[]) => rooms.map((r) => r.id);
         assert.deepEqual(idsOf(await store.rooms.list({ limit: 10, ascending: true })), ["a", "b", "c", "d", "e"]);
         assert.deepEqual(idsOf(await store.rooms.list({ limit: 2, ascending: true })), ["a", "b"]);
@@ -234,7 +280,7 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
         assert.deepEqual(idsOf(await store.rooms.list({ limit: 2, ascending: false })), ["e", "d"]);
         assert.deepEqual(idsOf(await store.rooms.list({ after: "d", limit: 10, ascending: false })), ["c", "b", "a"]);
         assert.deepEqual(idsOf(await store.rooms.list({ after: "e", limit: 10, ascending: true })), []);
-        assert.deepEqual((await store.rooms.list({ after: "a", limit: 1, ascending: true }))[0], room("b"), "whole records");
+        assert.deepEqual((await store.rooms.list({ after: "a", limit: 1, ascending: true }))[0], stored(room("b"), 1), "whole records");
       }));
     });
 
@@ -338,6 +384,168 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>)
         assert.deepEqual(await keys("zz"), []);
         assert.deepEqual(await keys(""), ["A%b", "a%", "a%b", "a%c", "a_b", "axb", "b%"].sort());
         assert.deepEqual((await kv.list("ns", "a%b"))[0], { key: "a%b", value: { key: "a%b" } });
+      }));
+    });
+
+    describe("rooms compare and swap", () => {
+      it("writes only at the expected revision and hands back the stored record", withStore(async ({ store }) => {
+        const rooms = store.rooms;
+        assert.deepEqual(await rooms.write(room("r"), 0), stored(room("r"), 1));
+        assert.equal(await rooms.write(room("r", { topic: "late" }), 0), null, "0: only while absent");
+        assert.equal(await rooms.write(room("r", { topic: "late" }), 2), null, "a revision never stored");
+        // The record's own rev is ignored: only expectRev counts.
+        assert.deepEqual(await rooms.write(room("r", { topic: "two", rev: 99 }), 1), stored(room("r", { topic: "two" }), 2));
+        assert.equal(await rooms.write(room("r", { topic: "stale" }), 1), null);
+        assert.deepEqual(await rooms.get("r"), stored(room("r", { topic: "two" }), 2));
+        await rooms.delete("r");
+        assert.equal(await rooms.write(room("r", { topic: "gone" }), 2), null, "a deleted record is not brought back");
+        assert.equal(await rooms.get("r"), null);
+        assert.equal((await rooms.write(room("r"), 0))?.rev, 1);
+      }));
+
+      it("lets exactly one of two stores win a race; the loser re-reads and both changes stay", withStore(async ({ store, reopen }) => {
+        const peer = await reopen();
+        await store.rooms.write(room("r", { bans: [] }), 0);
+        const [a, b] = await Promise.all([store.rooms.get("r"), peer.rooms.get("r")]);
+        assert.ok(a && b);
+        const written = await Promise.all([
+          store.rooms.write({ ...a, bans: ["x"] }, a.rev),
+          peer.rooms.write({ ...b, bans: ["y"] }, b.rev),
+        ]);
+        assert.equal(written.filter((w) => w !== null).length, 1, "exactly one winner");
+        const [loser, user] = written[0] ? [peer, "y"] : [store, "x"];
+        const again = await ban(loser, "r", user);
+        assert.equal(again.rev, 3);
+        assert.deepEqual([...again.bans].sort(), ["x", "y"]);
+        assert.deepEqual(await store.rooms.get("r"), await peer.rooms.get("r"));
+      }));
+
+      it("keeps every ban when many writers on two stores race", withStore(async ({ store, reopen }) => {
+        const peer = await reopen();
+        await store.rooms.write(room("r", { bans: [] }), 0);
+        const users = range(1, 12).map((n) => `u${n}`);
+        await Promise.all(users.map((u, i) => ban(i % 2 === 0 ? store : peer, "r", u)));
+        const final = await peer.rooms.get("r");
+        assert.deepEqual([...(final?.bans ?? [])].sort(), [...users].sort());
+        assert.equal(final?.rev, 1 + users.length);
+      }));
+    });
+
+    describe("kv compare and swap", () => {
+      it("putIfAbsent: exactly one of many concurrent callers on two stores stores it", withStore(async ({ store, reopen }) => {
+        const peer = await reopen();
+        const results = await Promise.all(
+          range(1, 20).map((n) => (n % 2 === 0 ? store : peer).kv.putIfAbsent("ns", "k", { n }, null)),
+        );
+        assert.equal(results.filter(Boolean).length, 1);
+        const winner = results.indexOf(true) + 1;
+        assert.deepEqual(await store.kv.get("ns", "k"), { n: winner });
+        assert.equal(await store.kv.putIfAbsent("ns", "k", { n: 0 }, null), false);
+      }));
+
+      it("putIfAbsent: an expired entry counts as absent", withStore(async ({ store }) => {
+        const kv = store.kv;
+        await kv.put("ns", "k", { old: true }, Date.now() - 1);
+        assert.equal(await kv.putIfAbsent("ns", "k", { fresh: true }, Date.now() + 60_000), true);
+        assert.deepEqual(await kv.get("ns", "k"), { fresh: true });
+        assert.equal(await kv.putIfAbsent("ns", "k", { third: true }, null), false);
+        assert.deepEqual(await kv.get("ns", "k"), { fresh: true });
+      }));
+
+      it("compareAndSet: changes only the current value, deletes with null, fails on a stale one", withStore(async ({ store }) => {
+        const kv = store.kv;
+        assert.equal(await kv.compareAndSet("ns", "k", { v: 1 }, { v: 2 }, null), false, "nothing to compare with");
+        assert.equal(await kv.compareAndSet("ns", "k", null, null, null), true, "absent, as expected");
+        assert.equal(await kv.compareAndSet("ns", "k", null, { v: 1 }, null), true, "null: only while absent");
+        assert.equal(await kv.compareAndSet("ns", "k", null, { v: 9 }, null), false);
+        assert.equal(await kv.compareAndSet("ns", "k", null, null, null), false, "present, not as expected");
+        const v1 = await kv.get("ns", "k");
+        assert.deepEqual(v1, { v: 1 });
+        assert.equal(await kv.compareAndSet("ns", "k", v1, { v: 2 }, Date.now() + 60_000), true);
+        assert.equal(await kv.compareAndSet("ns", "k", v1, { v: 3 }, null), false, "stale");
+        assert.deepEqual(await kv.get("ns", "k"), { v: 2 });
+        assert.equal(await kv.compareAndSet("ns", "k", { v: 2 }, null, null), true, "deletes");
+        assert.equal(await kv.get("ns", "k"), null);
+        assert.equal(await kv.compareAndSet("other", "k", null, { v: 1 }, null), true, "namespaces apart");
+      }));
+
+      it("compareAndSet: an expired entry is absent, never equal", withStore(async ({ store }) => {
+        const kv = store.kv;
+        await kv.put("ns", "k", { v: 1 }, Date.now() - 1);
+        assert.equal(await kv.compareAndSet("ns", "k", { v: 1 }, { v: 2 }, null), false);
+        assert.equal(await kv.compareAndSet("ns", "k", { v: 1 }, null, null), false);
+        assert.equal(await kv.compareAndSet("ns", "k", null, { v: 3 }, null), true);
+        assert.deepEqual(await kv.get("ns", "k"), { v: 3 });
+      }));
+
+      it("compareAndSet: what get returned always matches, key order and all", withStore(async ({ store }) => {
+        // JavaScript lists index-like keys first, so this reads back in another order than written.
+        const value = JSON.parse('{"b":1,"10":[1,{"z":0,"a":1}],"1":"x","é":null}') as JsonObject;
+        await store.kv.put("ns", "k", value, null);
+        const got = await store.kv.get("ns", "k");
+        assert.ok(got);
+        assert.equal(await store.kv.compareAndSet("ns", "k", got, { v: 2 }, null), true);
+        assert.equal(await store.kv.putIfAbsent("ns", "j", value, null), true);
+        assert.equal(await store.kv.compareAndSet("ns", "j", value, null, null), true, "the value as first given matches too");
+      }));
+
+      it("loses no increment when two stores race compare-and-swap loops", withStore(async ({ store, reopen }) => {
+        const peer = await reopen();
+        await store.kv.put("c", "n", { n: 0 }, null);
+        const loop = async (s: Store, times: number) => {
+          for (let i = 0; i < times; i++) await increment(s);
+        };
+        await Promise.all([loop(store, 25), loop(peer, 25), loop(store, 25), loop(peer, 25)]);
+        assert.deepEqual(await peer.kv.get("c", "n"), { n: 100 });
+      }));
+    });
+
+    describe("kv sweep", () => {
+      it("removes expired entries by itself, without anyone reading them", withStore(async ({ store, reopen, kvRowCount }) => {
+        await store.kv.put("sweep", "gone", { x: 1 }, Date.now() - 1);
+        await store.kv.put("sweep", "also-gone", { x: 2 }, Date.now() - 1_000);
+        await store.kv.put("sweep", "forever", { x: 3 }, null);
+        await store.kv.put("sweep", "later", { x: 4 }, Date.now() + 600_000);
+        assert.equal(await kvRowCount("sweep"), 4, "nothing removes them on write");
+        // A second store with a short sweep interval stands in for waiting out the default 30 s.
+        await reopen({ sweepMs: 25 });
+        await waitFor("the sweep", async () => (await kvRowCount("sweep")) === 2);
+        assert.deepEqual((await store.kv.list("sweep", "")).map((e) => e.key), ["forever", "later"]);
+      }));
+    });
+
+    describe("several stores, several processes", () => {
+      it("keeps seqs gapless when two processes append 5,000 events each to one stream", withStore(async ({ store, location }) => {
+        const count = 5_000;
+        const reports = await runInProcesses(location, "append", count, ["p1", "p2"]);
+        for (const r of reports) assert.equal(r.increasing, true, `${r.tag}: seqs follow its own append order`);
+        assert.equal(await store.history.lastSeq("shared"), 2 * count);
+        const events = await store.history.read("shared", { limit: 3 * count, take: "oldest" });
+        assert.deepEqual(seqs(events), range(1, 2 * count), "1..10000, no gap, no repeat");
+        const seen = new Set(events.map((e) => `${String(e.data.tag)}/${String(e.data.n)}`));
+        assert.equal(seen.size, 2 * count, "every event stored once");
+        for (const tag of ["p1", "p2"]) for (const n of [0, count - 1]) assert.ok(seen.has(`${tag}/${n}`));
+      }));
+
+      it("keeps every ban when two processes race compare-and-swap on one room", withStore(async ({ store, location }) => {
+        await store.rooms.write(room("shared", { bans: [] }), 0);
+        await runInProcesses(location, "ban", 20, ["p1", "p2"]);
+        const final = await store.rooms.get("shared");
+        const expected = ["p1", "p2"].flatMap((tag) => range(0, 19).map((n) => `${tag}-${n}`));
+        assert.deepEqual([...(final?.bans ?? [])].sort(), expected.sort());
+        assert.equal(final?.rev, 41);
+      }));
+
+      it("loses no kv increment when two processes race compare-and-swap", withStore(async ({ store, location }) => {
+        await store.kv.put("c", "n", { n: 0 }, null);
+        await runInProcesses(location, "increment", 50, ["p1", "p2"]);
+        assert.deepEqual(await store.kv.get("c", "n"), { n: 100 });
+      }));
+
+      it("reports healthy while open and not after close", withStore(async ({ store }) => {
+        assert.equal(store.healthy(), true);
+        await store.close();
+        assert.equal(store.healthy(), false);
       }));
     });
   });

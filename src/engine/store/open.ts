@@ -1,12 +1,20 @@
 import { join } from "node:path";
 import type { Config } from "../../config/schema.js";
+import { openPostgresStore } from "./postgres/index.js";
 import { openSqliteStore } from "./sqlite/index.js";
 import type { Store } from "./types.js";
 
-/** The store named by configuration; the core only ever sees the `Store` port. */
+export { redactUrl } from "../redact.js";
+
+/**
+ * The store named by configuration; the core only ever sees the `Store` port.
+ * No URL: the SQLite file in the data folder (one node). A postgres:// URL:
+ * PostgreSQL, which several nodes can share.
+ */
 export function openStore(config: Config): Promise<Store> {
-  switch (config.store.kind) {
-    case "sqlite":
-      return openSqliteStore({ file: join(config.data, "switchboard.db"), synchronous: config.store.synchronous });
-  }
+  const { url, synchronous, poolSize } = config.store;
+  if (url === "") return openSqliteStore({ file: join(config.data, "switchboard.db"), synchronous });
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgresStore({ url, poolSize });
+  // The schema refuses other URLs already; never echo one back, it may hold a password.
+  return Promise.reject(new Error("store.url must be empty (SQLite) or a postgres:// URL"));
 }

@@ -50,13 +50,21 @@ export interface RoomRecord {
   bans: string[];
   meta: JsonObject;
   created: number;
+  /** Bumped by every successful write; 0 for a record that was never stored. */
+  rev: number;
 }
 
 export interface RoomStore {
   get(id: string): Promise<RoomRecord | null>;
   /** A page of rooms in id order (byte order), strictly after `after` in that direction. */
   list(query: { after?: string; limit: number; ascending: boolean }): Promise<RoomRecord[]>;
-  put(room: RoomRecord): Promise<void>;
+  /**
+   * Compare and swap: stores `room` only while the stored revision is still
+   * `expectRev` (0: only while no record exists). Resolves to the record as
+   * stored, with `rev` = expectRev + 1, or null when another writer changed
+   * (or created, or deleted) it first. `room.rev` is ignored.
+   */
+  write(room: RoomRecord, expectRev: number): Promise<RoomRecord | null>;
   delete(id: string): Promise<void>;
 }
 
@@ -86,13 +94,24 @@ export interface AccountStore {
   update(id: string, patch: Partial<Omit<AccountRecord, "id" | "created">>): Promise<void>;
 }
 
-/** Small values with an expiry: revoked token ids, session keys, held invites. */
+/**
+ * Small values with an expiry: revoked token ids, session keys, held invites.
+ * Expired entries are invisible at once and removed by the store's own sweep.
+ */
 export interface KvStore {
   put(ns: string, key: string, value: JsonObject, expiresAt: number | null): Promise<void>;
   get(ns: string, key: string): Promise<JsonObject | null>;
   delete(ns: string, key: string): Promise<boolean>;
   /** Every live entry of a namespace whose key starts with `prefix`. */
   list(ns: string, prefix: string): Promise<Array<{ key: string; value: JsonObject }>>;
+  /** Stores only while no live entry exists under the key; true when this call stored it. */
+  putIfAbsent(ns: string, key: string, value: JsonObject, expiresAt: number | null): Promise<boolean>;
+  /**
+   * Replaces the live entry only while it still equals `expect` (compared as
+   * JSON text, so pass back exactly what `get` returned; null: only while
+   * absent). `value` null deletes. True when this call made the change.
+   */
+  compareAndSet(ns: string, key: string, expect: JsonObject | null, value: JsonObject | null, expiresAt: number | null): Promise<boolean>;
 }
 
 /** One application document as stored; a deleted one stays as a tombstone (`deleted`, empty body). */
@@ -134,6 +153,11 @@ export interface Store {
   readonly accounts: AccountStore;
   readonly kv: KvStore;
   readonly documents: DocumentStore;
+  /**
+   * False while the store knows it cannot commit (its database unreachable);
+   * readiness probes report it. Writes made meanwhile reject, never hang.
+   */
+  healthy(): boolean;
   /** Waits for every pending group commit to be durable. */
   flush(): Promise<void>;
   close(): Promise<void>;

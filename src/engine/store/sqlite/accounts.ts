@@ -1,5 +1,6 @@
 import type { Database } from "better-sqlite3";
 import type { JsonObject } from "../../../core/json.js";
+import { fold } from "../fold.js";
 import { DuplicateError, type AccountRecord, type AccountStore } from "../types.js";
 
 interface AccountRow {
@@ -14,10 +15,6 @@ interface AccountRow {
 
 type WriteRow = AccountRow & { name_key: string; mail_key: string | null };
 
-/** The folded form uniqueness and lookups use: NFC so composed/decomposed spellings collide, then lower case. */
-function fold(text: string): string {
-  return text.normalize("NFC").toLowerCase();
-}
 
 function toAccount(row: AccountRow): AccountRecord {
   const { id, name, mail, color, created } = row;

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import { KV_SWEEP_MS } from "../kv-text.js";
 import type { Store } from "../types.js";
 import { sqliteAccounts } from "./accounts.js";
 import { sqliteDocuments } from "./documents.js";
@@ -18,6 +19,8 @@ export interface SqliteStoreOptions {
    * FULL also fsyncs the WAL on every commit.
    */
   synchronous?: "NORMAL" | "FULL";
+  /** How often expired kv entries are removed (default 30 s); tests shorten it. */
+  sweepMs?: number;
 }
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -39,17 +42,33 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
   }
 
   const commits = new GroupCommit(db);
+  const kv = sqliteKv(db);
+  let closed = false;
   let closing: Promise<void> | null = null;
+  let sweeping = false;
+  const sweeper = setInterval(() => {
+    if (sweeping || closed) return;
+    sweeping = true;
+    kv.sweep()
+      .catch(() => undefined) // a busy file now is swept next time
+      .finally(() => (sweeping = false));
+  }, opts.sweepMs ?? KV_SWEEP_MS);
+  // Unref'd: a store left open must not keep the process alive just to sweep.
+  sweeper.unref();
   return {
     kind: "sqlite",
     history: sqliteHistory(db, commits),
     rooms: sqliteRooms(db),
     accounts: sqliteAccounts(db),
-    kv: sqliteKv(db),
+    kv: kv.kv,
     documents: sqliteDocuments(db, commits),
+    // A local file is there as long as it is open; a full disk shows as failed writes.
+    healthy: () => !closed,
     flush: () => commits.flush(),
     close() {
       closing ??= commits.close().then(() => {
+        closed = true;
+        clearInterval(sweeper);
         db.close();
       });
       return closing;

@@ -93,6 +93,15 @@ const migrations: Migration[] = [
       CREATE INDEX documents_owner ON documents (collection, owner, deleted, created, id);
     `,
   },
+  {
+    version: 3,
+    name: "room revisions",
+    sql: `
+      -- Room writes are compare-and-swap on this revision (several nodes edit one room).
+      -- Rooms stored before it existed count as written once.
+      ALTER TABLE rooms ADD COLUMN rev INTEGER NOT NULL DEFAULT 1;
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

@@ -13,6 +13,7 @@ interface RoomRow {
   bans: string;
   meta: string;
   created: number;
+  rev: number;
 }
 
 function toRoom(row: RoomRow): RoomRecord {
@@ -26,7 +27,7 @@ function toRoom(row: RoomRow): RoomRecord {
   };
 }
 
-function toRow(room: RoomRecord): RoomRow {
+function toRow(room: RoomRecord, rev: number): RoomRow {
   return {
     id: room.id,
     topic: room.topic,
@@ -38,22 +39,26 @@ function toRow(room: RoomRecord): RoomRow {
     bans: JSON.stringify(room.bans),
     meta: JSON.stringify(room.meta),
     created: room.created,
+    rev,
   };
 }
 
 export function sqliteRooms(db: Database): RoomStore {
-  const get = db.prepare<[string], RoomRow>(
-    "SELECT id, topic, closed, locked, capacity, creator, admins, bans, meta, created FROM rooms WHERE id = ?",
+  const cols = "id, topic, closed, locked, capacity, creator, admins, bans, meta, created, rev";
+  const get = db.prepare<[string], RoomRow>(`SELECT ${cols} FROM rooms WHERE id = ?`);
+  // Each CAS is one statement, atomic under SQLite's write lock, so it holds across
+  // processes sharing the file: the loser changes no row.
+  const create = db.prepare<RoomRow>(
+    `INSERT INTO rooms (${cols})
+     VALUES (@id, @topic, @closed, @locked, @capacity, @creator, @admins, @bans, @meta, @created, @rev)
+     ON CONFLICT (id) DO NOTHING`,
   );
-  const put = db.prepare<RoomRow>(
-    `INSERT INTO rooms (id, topic, closed, locked, capacity, creator, admins, bans, meta, created)
-     VALUES (@id, @topic, @closed, @locked, @capacity, @creator, @admins, @bans, @meta, @created)
-     ON CONFLICT (id) DO UPDATE SET topic = excluded.topic, closed = excluded.closed, locked = excluded.locked,
-       capacity = excluded.capacity, creator = excluded.creator, admins = excluded.admins, bans = excluded.bans,
-       meta = excluded.meta, created = excluded.created`,
+  const update = db.prepare<RoomRow & { expect: number }>(
+    `UPDATE rooms SET topic = @topic, closed = @closed, locked = @locked, capacity = @capacity, creator = @creator,
+       admins = @admins, bans = @bans, meta = @meta, created = @created, rev = @rev
+     WHERE id = @id AND rev = @expect`,
   );
   const remove = db.prepare("DELETE FROM rooms WHERE id = ?");
-  const cols = "id, topic, closed, locked, capacity, creator, admins, bans, meta, created";
   // The primary key orders ids by byte (BINARY collation); `after` = '' starts from the first (or, descending, a high sentinel).
   const up = db.prepare<{ after: string; limit: number }, RoomRow>(`SELECT ${cols} FROM rooms WHERE id > @after ORDER BY id ASC LIMIT @limit`);
   const down = db.prepare<{ after: string | null; limit: number }, RoomRow>(
@@ -65,8 +70,10 @@ export function sqliteRooms(db: Database): RoomStore {
       const row = get.get(id);
       return row ? toRoom(row) : null;
     },
-    async put(room: RoomRecord): Promise<void> {
-      put.run(toRow(room));
+    async write(room: RoomRecord, expectRev: number): Promise<RoomRecord | null> {
+      const row = toRow(room, expectRev + 1);
+      const changed = expectRev === 0 ? create.run(row).changes : update.run({ ...row, expect: expectRev }).changes;
+      return changed === 1 ? toRoom(row) : null;
     },
     async list({ after, limit, ascending }): Promise<RoomRecord[]> {
       const n = Math.max(0, Math.trunc(limit));
