@@ -1,7 +1,9 @@
-import { LocalBroker } from "../../src/engine/broker/local/index.js";
+import { LocalBroker, LocalNetwork } from "../../src/engine/broker/local/index.js";
 import { brokerContract } from "./broker.contract.js";
 
+// Two in-process nodes sharing one network: the multi-node cases run here too.
 brokerContract("local", async () => {
-  const broker = new LocalBroker();
-  return { brokers: [broker], cleanup: () => broker.close() };
+  const network = new LocalNetwork();
+  const brokers = [new LocalBroker({ network }), new LocalBroker({ network })];
+  return { brokers, cleanup: async () => void (await Promise.all(brokers.map((b) => b.close()))) };
 });

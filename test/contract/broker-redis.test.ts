@@ -1,0 +1,27 @@
+// The broker contract and the liveness cases on Redis: RedisBrokers on one
+// throwaway redis-server (test/helpers/redis.ts). Skipped, loudly, when no
+// redis-server binary is installed.
+import { after, before, describe } from "node:test";
+import { redisSkipReason, startRedis, type TestRedis } from "../helpers/redis.js";
+import { brokerContract } from "./broker.contract.js";
+import { livenessCases } from "./broker-liveness.contract.js";
+import { redisCluster } from "./broker-redis-cluster.js";
+
+const skip = redisSkipReason();
+
+describe("Redis broker", { skip: skip ?? false }, () => {
+  let server: TestRedis | undefined;
+  const current = () => {
+    if (!server) throw new Error("redis-server not started");
+    return server;
+  };
+  before(async () => {
+    server = await startRedis();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  brokerContract("redis", redisCluster(current, 2));
+  livenessCases("redis", redisCluster(current, 3));
+});
