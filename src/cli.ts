@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { takeFlags, tokenCreate, userAdd } from "./cli/admin.js";
+import { clusterStatus } from "./cli/cluster.js";
 import { ConfigError, loadConfig } from "./config/load.js";
 import { createLogger } from "./observability/log.js";
 import { startServer } from "./server.js";
@@ -13,12 +14,16 @@ Usage:
                                                    --password, $SWITCHBOARD_PASSWORD or stdin)
   switchboard token create <name> [--ttl <sec>] [options]
                                                    print an access token for an account
+  switchboard cluster status --broker <redis://…>  list the fleet's live nodes
   switchboard --help                               this text
 
 Options (flags > SWITCHBOARD_* environment > config file > defaults):
   --port <n>            port to listen on (default 4040; env SWITCHBOARD_PORT)
   --host <addr>         address to bind (default 0.0.0.0; env SWITCHBOARD_HOST)
   --data <dir>          data folder, holds the SQLite file (default ./data; env SWITCHBOARD_DATA)
+  --store <url>         postgres://user:pass@host:5432/db (default: SQLite in the data folder; env SWITCHBOARD_STORE)
+  --broker <url>        redis://host:6379 for a fleet (default: in-process; env SWITCHBOARD_BROKER)
+  --node-id <name>      this node's name in the fleet (default hostname:port; env SWITCHBOARD_NODE_ID)
   --log-level <level>   fatal|error|warn|info|debug|trace|silent (env SWITCHBOARD_LOG_LEVEL)
   --config <file>       JSON config file (env SWITCHBOARD_CONFIG; default ./switchboard.json if present)
   --set <key.path=val>  any other setting, e.g. --set instalk.idleMs=30000
@@ -31,6 +36,7 @@ Endpoints (one port):
   /pubsub               pubsub (WebSocket)
   /push, /pull, /fuse   fuse (HTTP comet, SSE, WebSocket)
   /auth/*, /api/*       accounts, access tokens, session keys (HTTP JSON)
+  /api/cluster, /api/config   the fleet's nodes and live settings (Bearer admin key)
   /healthz, /readyz, /metrics
 `;
 
@@ -82,12 +88,16 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${command === "user" ? await userAdd(config, name, own) : await tokenCreate(config, name, own)}\n`);
     return;
   }
+  if (command === "cluster" && rest[0] === "status") {
+    process.stdout.write(`${await clusterStatus(loadConfig(rest.slice(1)))}\n`);
+    return;
+  }
   process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
   process.exitCode = 2;
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const known = err instanceof ConfigError || (err instanceof Error && /^(cannot add user|no such user|--ttl)/.test(err.message));
+  const known = err instanceof ConfigError || (err instanceof Error && /^(cannot add user|no such user|--ttl|cluster status needs)/.test(err.message));
   process.stderr.write(`${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -1,12 +1,19 @@
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import { resolveSecrets } from "./config/fleet-secrets.js";
+import { assignInPlace, withSettings } from "./config/live.js";
 import type { Config } from "./config/schema.js";
 import { tokenSecrets } from "./config/secret.js";
+import { randomId } from "./core/identity.js";
+import type { JsonObject } from "./core/json.js";
 import { Core } from "./core/core.js";
 import { apis } from "./api/registry.js";
 import { dialects } from "./dialects/registry.js";
 import type { Dialect } from "./dialects/types.js";
+import { NodeLiveness } from "./engine/broker/liveness.js";
 import { openBroker } from "./engine/broker/open.js";
-import { openStore } from "./engine/store/open.js";
+import type { Broker } from "./engine/broker/types.js";
+import { openStore, redactUrl } from "./engine/store/open.js";
 import { createLogger, type Logger } from "./observability/log.js";
 import { Metrics } from "./observability/metrics.js";
 import { createHttpTransport } from "./transport/http-server.js";
@@ -23,12 +30,42 @@ export interface RunningServer {
 
 const CLOSE_WAIT_MS = 2000;
 
-export async function startServer(config: Config, log: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
-  const secrets = tokenSecrets(config);
+/** hostname:port by default: stable across restarts, so a restarted node clears what its earlier self left. */
+function nodeIdOf(config: Config): string {
+  if (config.nodeId) return config.nodeId;
+  return `${hostname()}:${config.port === 0 ? `p${randomId(6)}` : config.port}`;
+}
+
+export interface ServerParts {
+  /** A broker made by the caller (tests: several in-process nodes on one `LocalNetwork`); default: from the config. */
+  broker?: (nodeId: string) => Broker;
+}
+
+export async function startServer(config: Config, log: Logger = createLogger(config.logLevel), parts: ServerParts = {}): Promise<RunningServer> {
   const store = await openStore(config);
-  const broker = await openBroker(config);
+  const { newAdminKey } = await resolveSecrets(config, store.kv);
+  if (newAdminKey) {
+    // The key itself never goes through the logs. One node keeps it in its data folder; a fleet's is shown once.
+    if (config.broker.url) process.stderr.write(`switchboard: generated the fleet's admin key (keep it; it is not shown again): ${newAdminKey}\n`);
+    else log.info({ file: `${config.data}/admin.key` }, "generated the admin key");
+  }
+  const secrets = tokenSecrets(config);
+  const nodeId = nodeIdOf(config);
+  const broker = parts.broker ? parts.broker(nodeId) : await openBroker(config, nodeId, { log: (msg: string, err?: unknown) => log.warn({ err }, msg) });
   const core = new Core(store, broker, { secrets, config });
   await core.start();
+  // Live settings (PATCH /api/config on any node) apply here too, and a node starting later picks them up.
+  const base = structuredClone(config);
+  const applySettings = (settings: JsonObject) => {
+    const next = withSettings(base, settings);
+    if (!next.ok) return log.warn({ errors: next.errors }, "live settings refused");
+    assignInPlace(config as unknown as JsonObject, next.config as unknown as JsonObject);
+    log.level = config.logLevel;
+    log.info({ keys: Object.keys(settings) }, "live settings applied");
+  };
+  broker.settings.watch(applySettings);
+  const initial = await broker.settings.get();
+  if (Object.keys(initial).length > 0) applySettings(initial);
 
   const metrics = new Metrics();
   const wheel = new TimerWheel();
@@ -46,8 +83,25 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     log,
     metrics,
     isReady: () => ready,
+    unavailable: () => (!store.healthy() ? "store unreachable" : !broker.healthy() ? "broker unreachable" : null),
+    trustedProxies: config.trustedProxies,
   });
   const { server, connections } = transport;
+
+  // Before accepting anyone: starting clears what an earlier process with this node id left behind.
+  let port = config.port;
+  const started = Date.now();
+  const liveness = new NodeLiveness(broker, {
+    self: () => ({ id: nodeId, address: `${config.host === "0.0.0.0" ? hostname() : config.host}:${port}`, started, connections: transport.countsByDialect() }),
+    heartbeatMs: config.cluster.heartbeatMs,
+    deadAfterMs: config.cluster.deadAfterMs,
+    onDepartures: (departures) => core.presence.departed(departures),
+    onEvicted: () => core.presenceLedger.reassert(),
+    log: (msg, err) => log.warn({ err }, msg),
+  });
+  await liveness.start();
+  // A broker back from an outage may have lost presence (Redis keeps nothing on disk): put this node's back.
+  broker.onReconnect(() => void core.presenceLedger.reassert().catch((err: unknown) => log.warn({ err }, "restoring presence failed")));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -56,9 +110,20 @@ export async function startServer(config: Config, log: Logger = createLogger(con
       resolve();
     });
   });
+  port = (server.address() as AddressInfo).port;
   ready = true;
-  const port = (server.address() as AddressInfo).port;
-  log.info({ port, data: config.data, store: store.kind, broker: config.broker.kind, dialects: speakers.map((d) => d.name) }, "switchboard listening");
+  log.info(
+    {
+      port,
+      node: nodeId,
+      data: config.data,
+      store: store.kind,
+      storeUrl: config.store.url ? redactUrl(config.store.url) : undefined,
+      broker: config.broker.url ? redactUrl(config.broker.url) : "in-process",
+      dialects: speakers.map((d) => d.name),
+    },
+    "switchboard listening",
+  );
 
   let stopping: Promise<void> | null = null;
   async function stop(): Promise<void> {
@@ -73,6 +138,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     server.closeAllConnections();
     await closed;
     wheel.stop();
+    // Whatever presence this node still holds goes now, announced, instead of when the fleet notices it is gone.
+    await liveness.leave().catch((err: unknown) => log.warn({ err }, "leaving the fleet failed"));
+    core.stop();
     await store.flush();
     await broker.close();
     await store.close();

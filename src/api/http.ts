@@ -4,6 +4,7 @@ import type { Accounts } from "../core/accounts/accounts.js";
 import { BusyError } from "../core/accounts/hash-gate.js";
 import type { AccountRecord } from "../engine/store/types.js";
 import { sendJson } from "../transport/http-server.js";
+import { clientAddress } from "../transport/client-address.js";
 
 export { sendJson };
 
@@ -56,7 +57,7 @@ export async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): P
 
 /** A password login for any route that takes one: the account, or the HTTP error every such route answers. */
 export async function loginOrThrow(accounts: Accounts, req: IncomingMessage, name: string, password: string): Promise<AccountRecord> {
-  const result = await accounts.login(name, password, req.socket.remoteAddress ?? "");
+  const result = await accounts.login(name, password, clientAddress(req));
   if (result.ok) return result.account;
   if (result.code === "rate.limited") throw new HttpError(429, "rate.limited", "too many failed logins; try again later");
   throw new HttpError(401, "credentials.invalid", "wrong name or password");

@@ -4,6 +4,7 @@ import type { Identity } from "../core/types.js";
 import type { HttpRoute } from "../transport/routes.js";
 import { HttpError, loginOrThrow, methods, readJson, sendJson } from "./http.js";
 import type { ApiContext } from "./types.js";
+import { clientAddress } from "../transport/client-address.js";
 
 const sessionRequest = z.union([
   z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(1024) }),
@@ -34,7 +35,7 @@ export function sessionRoutes({ core, config }: ApiContext): HttpRoute[] {
           } else {
             if (!config.auth.allowAnonymous) throw new HttpError(403, "anonymous.disabled", "anonymous access is turned off");
             // Each anonymous key is a stored row: a quota per address keeps one client from filling the store.
-            if (!accounts.mayCreate(req.socket.remoteAddress ?? "")) throw new HttpError(429, "rate.limited", "too many sessions created from this address; try again later");
+            if (!(await accounts.mayCreate(clientAddress(req)))) throw new HttpError(429, "rate.limited", "too many sessions created from this address; try again later");
             who = accounts.anonymousIdentity();
             authType = "anonymous";
           }

@@ -3,6 +3,7 @@ import type { AccountRecord } from "../engine/store/types.js";
 import type { HttpRoute } from "../transport/routes.js";
 import { bearer, HttpError, methods, path, readJson, sendJson } from "./http.js";
 import type { ApiContext } from "./types.js";
+import { clientAddress } from "../transport/client-address.js";
 
 const registration = z.object({
   name: z.string().max(64),
@@ -29,7 +30,7 @@ export function userRoutes({ core }: ApiContext): HttpRoute[] {
       handle: methods({
         POST: async (req, res) => {
           const body = await readJson(req, registration);
-          if (!core.accounts.mayCreate(req.socket.remoteAddress ?? "")) throw new HttpError(429, "rate.limited", "too many accounts created from this address; try again later");
+          if (!(await core.accounts.mayCreate(clientAddress(req)))) throw new HttpError(429, "rate.limited", "too many accounts created from this address; try again later");
           const result = await core.accounts.register({ name: body.name, password: body.password, mail: body.mail ?? null });
           if (!result.ok) {
             const [status, reason] = REFUSALS[result.code];

@@ -1,3 +1,4 @@
+import { resolveSecrets } from "../config/fleet-secrets.js";
 import { tokenSecrets } from "../config/secret.js";
 import type { Config } from "../config/schema.js";
 import { Core } from "../core/core.js";
@@ -8,6 +9,8 @@ import { openStore } from "../engine/store/open.js";
 export async function withCore<T>(config: Config, work: (core: Core) => Promise<T>): Promise<T> {
   const store = await openStore(config);
   try {
+    // A fleet keeps its token secret in the store: tokens made here must verify on its nodes.
+    await resolveSecrets(config, store.kv);
     const core = new Core(store, new LocalBroker(), { secrets: tokenSecrets(config), config });
     return await work(core);
   } finally {

@@ -41,6 +41,13 @@ export function fromEnv(env: NodeJS.ProcessEnv): Tree {
     const path = name.slice("SWITCHBOARD_".length).split("__").map(camel);
     setPath(tree, path, path[path.length - 1] === "data" || path[path.length - 1] === "host" ? value : parseScalar(value));
   }
+  return shorthand(tree);
+}
+
+/** `--store URL` and `SWITCHBOARD_STORE=URL` (likewise broker) stand for `store.url`. */
+function shorthand(tree: Tree): Tree {
+  for (const key of ["store", "broker"]) if (typeof tree[key] === "string") tree[key] = { url: tree[key] };
+  if (typeof tree.nodeId === "number") tree.nodeId = String(tree.nodeId);
   return tree;
 }
 
@@ -64,10 +71,10 @@ export function parseFlags(argv: string[]): Flags {
       const eq = value.indexOf("=");
       if (eq < 1) throw new ConfigError(`--set takes key.path=value, got: ${value}`);
       setPath(values, value.slice(0, eq).split("."), parseScalar(value.slice(eq + 1)));
-    } else if (flag === "data" || flag === "host") values[flag] = value;
+    } else if (flag === "data" || flag === "host" || flag === "node-id") values[camel(flag.replace(/-/g, "_"))] = value;
     else values[camel(flag.replace(/-/g, "_"))] = parseScalar(value);
   }
-  return { config, values };
+  return { config, values: shorthand(values) };
 }
 
 function readFile(path: string): Tree {

@@ -9,13 +9,35 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   /** How long a SIGTERM drain may take before the process exits anyway. */
   drainMs: ms,
+  /** Names this node in the fleet's registry and presence. Empty: hostname:port. */
+  nodeId: z.string().max(128).regex(/^[^\s/]*$/, "no spaces or slashes"),
+  /** Peers (exact addresses) whose X-Forwarded-For names the client's address: the load balancers in front. */
+  trustedProxies: z.array(z.string().min(1)),
   store: z.strictObject({
-    kind: z.enum(["sqlite"]),
-    /** NORMAL survives a process kill in WAL mode; FULL also survives power loss. */
+    /** Empty: the SQLite file in the data folder. `postgres://user:pass@host:5432/db`: PostgreSQL. */
+    url: z.string().refine((u) => u === "" || /^postgres(ql)?:\/\//.test(u), { message: "must be empty (SQLite) or a postgres:// URL" }),
+    /** NORMAL survives a process kill in WAL mode; FULL also survives power loss (SQLite). */
     synchronous: z.enum(["NORMAL", "FULL"]),
+    /** Connections in the PostgreSQL pool. */
+    poolSize: z.number().int().min(2).max(1000),
   }),
-  broker: z.strictObject({ kind: z.enum(["local"]) }),
+  broker: z.strictObject({
+    /** Empty: in-process (one node). `redis://host:6379`: a fleet on Redis. */
+    url: z.string().refine((u) => u === "" || /^rediss?:\/\//.test(u), { message: "must be empty (in-process) or a redis:// URL" }),
+    /** Prefix of every Redis key and channel, so several fleets can share one Redis. */
+    prefix: z.string().max(64),
+  }),
+  cluster: z.strictObject({
+    /** How often a node writes its heartbeat to the registry. */
+    heartbeatMs: ms,
+    /** A node silent for this long is dead: its members leave every room. */
+    deadAfterMs: ms,
+    /** How often each channel's position is checked against the store (finds a lost last message). */
+    positionCheckMs: ms,
+  }),
   auth: z.strictObject({
+    /** Bearer key of the admin API (/api/cluster, /api/config). Empty: generated into <data>/admin.key on first start. */
+    adminKey: z.string().refine((s) => s === "" || s.length >= 16, { message: "must be empty (generated) or at least 16 characters" }),
     /** Signs access tokens. Empty: generated into <data>/secret.key on first start. */
     secret: z.string().refine((s) => s === "" || s.length >= 16, { message: "must be empty (generated) or at least 16 characters" }),
     /** Old secrets that still verify tokens, for key rotation. */
@@ -122,9 +144,13 @@ export const defaults: Config = {
   data: "./data",
   logLevel: "info",
   drainMs: 10_000,
-  store: { kind: "sqlite", synchronous: "NORMAL" },
-  broker: { kind: "local" },
+  nodeId: "",
+  trustedProxies: [],
+  store: { url: "", synchronous: "NORMAL", poolSize: 10 },
+  broker: { url: "", prefix: "sb:" },
+  cluster: { heartbeatMs: 2000, deadAfterMs: 10_000, positionCheckMs: 2000 },
   auth: {
+    adminKey: "",
     secret: "",
     previousSecrets: [],
     tokenTtlSeconds: 86_400,

@@ -13,14 +13,15 @@ export function tokenSecrets(config: Config): string[] {
   return [current, ...config.auth.previousSecrets];
 }
 
-function loadOrCreate(file: string): string {
+/** The secret kept in `file` (mode 0600), made by `make` when there is none yet. */
+export function loadOrCreate(file: string, make: () => string = () => randomBytes(32).toString("base64url")): string {
   try {
     return readFileSync(file, "utf8").trim();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   mkdirSync(join(file, ".."), { recursive: true });
-  const secret = randomBytes(32).toString("base64url");
+  const secret = make();
   try {
     writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: "wx" });
     return secret;

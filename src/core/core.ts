@@ -11,6 +11,7 @@ import { Hub } from "./hub.js";
 import { Lobby } from "./lobby/lobby.js";
 import { NameClaims } from "./names.js";
 import { Presence } from "./presence.js";
+import { PresenceLedger } from "./presence-ledger.js";
 import { Rooms } from "./rooms.js";
 import { RoomAccess } from "./room-access.js";
 import { Topics } from "./topics/topics.js";
@@ -19,11 +20,13 @@ import { Topics } from "./topics/topics.js";
 export class Core {
   readonly hub: Hub;
   readonly presence: Presence;
+  /** This node's presence entries, put back when the fleet lost them (see `PresenceLedger`). */
+  readonly presenceLedger: PresenceLedger;
   readonly rooms: Rooms;
   readonly direct: Direct;
   /** Closed/open rooms, administrators, invite passes, kicks and bans. */
   readonly access: RoomAccess;
-  readonly names = new NameClaims();
+  readonly names: NameClaims;
   readonly revocations: Revocations;
   readonly accounts: Accounts;
   /** Revisioned JSON documents (really's collections, fuse's saved records). */
@@ -43,24 +46,36 @@ export class Core {
     readonly now: () => number = Date.now,
   ) {
     const { secrets, config } = options;
-    this.hub = new Hub(broker, (channel, from, to) =>
-      store.history.read(channel, { from, before: to, limit: to - from, take: "oldest" }),
+    this.names = new NameClaims(broker.claims, broker.nodeId);
+    this.hub = new Hub(
+      broker,
+      (channel, from, to) => store.history.read(channel, { from, before: to, limit: to - from, take: "oldest" }),
+      (channel) => store.history.lastSeq(channel),
+      config.cluster.positionCheckMs,
     );
-    this.presence = new Presence(broker);
+    this.presenceLedger = new PresenceLedger(broker.presence);
+    this.presence = new Presence(this.presenceLedger, broker.nodeId);
     this.access = new RoomAccess(store, this.hub, now);
     this.rooms = new Rooms(store, this.hub, this.presence, this.access, now);
     this.direct = new Direct(this.hub, now);
     this.revocations = new Revocations(store, this.hub);
-    this.accounts = new Accounts(store, new TokenSigner(secrets), this.revocations, config.auth);
+    this.accounts = new Accounts(store, new TokenSigner(secrets), this.revocations, config.auth, broker.counters);
     this.documents = new Documents(store.documents, this.hub, config.really, now);
-    this.lobby = new Lobby(store, this.hub, broker, now);
+    this.lobby = new Lobby(store, this.hub, broker, this.presence, this.presenceLedger, now);
     this.auth = this.accounts;
     this.topics = new Topics(store, this.hub, this.presence, this.revocations, config.pubsub, now);
   }
 
   async start(): Promise<void> {
+    this.names.start();
     await this.hub.start();
     await this.revocations.start();
     await this.rooms.start();
+  }
+
+  /** Stops the core's own timers (claims renewal, position checks). */
+  stop(): void {
+    this.names.stop();
+    this.hub.stop();
   }
 }

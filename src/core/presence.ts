@@ -1,63 +1,77 @@
-import type { Broker, PresenceEntry } from "../engine/broker/types.js";
+import type { PresenceDeparture, PresenceEntry, PresenceManager } from "../engine/broker/types.js";
 import type { Identity } from "./types.js";
-import { KeyedQueue } from "./serial.js";
+
+/** What a service does when a connection of its channels is gone without saying so (its node died or left). */
+export type DepartureHandler = (channel: string, who: Identity, lastForUser: boolean) => Promise<void>;
 
 /**
  * User-level presence on top of the broker's connection-level entries: a user
- * with many sockets (on any node) is one member, announced once.
+ * with many sockets (on any node) is one member, announced once. Whether a
+ * connection was the user's first or last is the broker's atomic answer, so
+ * two nodes racing never both announce a join (or a leave).
  */
 export class Presence {
-  private readonly queue = new KeyedQueue();
+  private readonly handlers: Array<{ prefix: string; handle: DepartureHandler }> = [];
 
-  constructor(private readonly broker: Broker) {}
+  constructor(
+    private readonly broker: PresenceManager,
+    private readonly nodeId: string,
+  ) {}
 
   private key(connId: string): string {
-    return `${this.broker.nodeId}/${connId}`;
+    return `${this.nodeId}/${connId}`;
   }
 
   /** Resolves to true when this is the user's first connection in the channel. */
-  add(channel: string, connId: string, who: Identity): Promise<boolean> {
-    return this.queue.run(channel, async () => {
-      const before = await this.broker.presenceList(channel);
-      const first = !before.some((e) => e.user.id === who.id);
-      await this.broker.presenceAdd(channel, this.entry(connId, who));
-      return first;
-    });
+  async add(channel: string, connId: string, who: Identity): Promise<boolean> {
+    return (await this.broker.add(channel, this.entry(connId, who))).firstForUser;
   }
 
   /** Refreshes what the entry says about the user (after a rename). */
-  update(channel: string, connId: string, who: Identity): Promise<void> {
-    return this.queue.run(channel, () => this.broker.presenceAdd(channel, this.entry(connId, who)));
+  async update(channel: string, connId: string, who: Identity): Promise<void> {
+    await this.broker.add(channel, this.entry(connId, who));
   }
 
   /** Resolves to true when the user has no connection left in the channel. */
-  remove(channel: string, connId: string, userId: string): Promise<boolean> {
-    return this.queue.run(channel, async () => {
-      const had = await this.broker.presenceRemove(channel, this.key(connId));
-      if (!had) return false;
-      const after = await this.broker.presenceList(channel);
-      return !after.some((e) => e.user.id === userId);
-    });
+  async remove(channel: string, connId: string, _userId: string): Promise<boolean> {
+    const { removed, lastForUser } = await this.broker.remove(channel, this.key(connId));
+    return removed && lastForUser;
   }
 
   /** One identity per user, whatever number of connections it has. */
   async members(channel: string): Promise<Identity[]> {
     const byUser = new Map<string, Identity>();
-    for (const e of await this.broker.presenceList(channel)) byUser.set(e.user.id, toIdentity(e));
+    for (const e of await this.broker.list(channel)) byUser.set(e.user.id, toIdentity(e));
     return [...byUser.values()];
+  }
+
+  /**
+   * Registers who announces departures on channels starting with `prefix`
+   * (rooms: `left`; topics: `leave`…). Channels nobody claims just lose the entry.
+   */
+  onDeparture(prefix: string, handle: DepartureHandler): void {
+    this.handlers.push({ prefix, handle });
+  }
+
+  /** Announces what the broker reported as gone: each departure reaches this node only, once fleet-wide. */
+  async departed(departures: PresenceDeparture[]): Promise<void> {
+    for (const d of departures) {
+      const handler = this.handlers.find((h) => d.channel.startsWith(h.prefix));
+      if (handler) await handler.handle(d.channel, toIdentity(d.entry), d.lastForUser);
+    }
   }
 
   private entry(connId: string, who: Identity): PresenceEntry {
     return {
       key: this.key(connId),
       user: { id: who.id, name: who.name },
-      node: this.broker.nodeId,
+      node: this.nodeId,
       info: { color: who.color, verified: who.verified, guest: who.guest },
     };
   }
 }
 
-function toIdentity(e: PresenceEntry): Identity {
+export function toIdentity(e: PresenceEntry): Identity {
   return {
     id: e.user.id,
     name: e.user.name,

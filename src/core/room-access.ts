@@ -1,7 +1,7 @@
 import type { RoomRecord, Store } from "../engine/store/types.js";
 import type { Hub } from "./hub.js";
 import { newRoom } from "./rooms.js";
-import { KeyedQueue } from "./serial.js";
+import { changeRoom } from "./room-records.js";
 import type { UserRef } from "./types.js";
 
 /** One-use passes into closed rooms, by `<room>/<user>`. */
@@ -41,12 +41,10 @@ const refuse = (code: AccessRefusal): Access => ({ ok: false, code });
 /**
  * Who may be in a room: open or closed, administrators, one-use invite passes
  * and permanent bans. Everything lives in the store (room record, kv), so every
- * node enforces the same rules; a per-room queue keeps this node's
- * read-modify-write of a room record from interleaving.
+ * node enforces the same rules; every change of a room record is compare and
+ * swap, so changes made at once on several nodes all survive.
  */
 export class RoomAccess {
-  private readonly queue = new KeyedQueue();
-
   constructor(
     private readonly store: Store,
     private readonly hub: Hub,
@@ -62,41 +60,30 @@ export class RoomAccess {
    * its administrator. A closed room admits its administrators, a user already
    * inside on another connection (`present`), and otherwise takes one pass.
    */
-  admit(roomId: string, userId: string, present: boolean): Promise<Access> {
-    return this.queue.run(roomId, async () => {
-      const existing = await this.store.rooms.get(roomId);
-      if (!existing) {
-        const room = newRoom(roomId, this.now(), userId);
-        await this.store.rooms.put(room);
-        return { ok: true, room };
-      }
-      if (existing.bans.includes(userId)) return refuse("room.banned");
-      if (!existing.closed || present || this.isAdmin(existing, userId)) return { ok: true, room: existing };
-      if (await this.store.kv.delete(PASSES_NS, `${roomId}/${userId}`)) return { ok: true, room: existing };
-      return refuse("room.closed");
-    });
+  async admit(roomId: string, userId: string, present: boolean): Promise<Access> {
+    // Whoever creates a missing room first (on any node) is its administrator.
+    const existing = await changeRoom(this.store.rooms, roomId, (current) => current ? null : newRoom(roomId, this.now(), userId));
+    if (!existing) throw new Error(`room ${roomId} vanished while being admitted to`);
+    if (existing.bans.includes(userId)) return refuse("room.banned");
+    if (!existing.closed || present || this.isAdmin(existing, userId)) return { ok: true, room: existing };
+    if (await this.store.kv.delete(PASSES_NS, `${roomId}/${userId}`)) return { ok: true, room: existing };
+    return refuse("room.closed");
   }
 
-  /** Read-modify-write of a room record (created if missing), serialized with every other change to it on this node. */
-  modify(roomId: string, change: (room: RoomRecord) => RoomRecord): Promise<RoomRecord> {
-    return this.queue.run(roomId, async () => {
-      const updated = change((await this.store.rooms.get(roomId)) ?? newRoom(roomId, this.now()));
-      await this.store.rooms.put(updated);
-      return updated;
-    });
+  /** Read-modify-write of a room record (created if missing), as compare and swap. */
+  async modify(roomId: string, change: (room: RoomRecord) => RoomRecord): Promise<RoomRecord> {
+    const stored = await changeRoom(this.store.rooms, roomId, (current) => change(current ?? newRoom(roomId, this.now())));
+    return stored!;
   }
 
   /** Administrators only; closing changes who may enter next, not who is inside. */
-  setClosed(roomId: string, actorId: string, closed: boolean): Promise<Access> {
-    return this.queue.run(roomId, async () => {
-      const room = await this.store.rooms.get(roomId);
-      if (!room) return refuse("room.unknown");
-      if (!this.isAdmin(room, actorId)) return refuse("room.not-admin");
-      if (room.closed === closed) return { ok: true, room };
-      const updated = { ...room, closed };
-      await this.store.rooms.put(updated);
-      return { ok: true, room: updated };
+  async setClosed(roomId: string, actorId: string, closed: boolean): Promise<Access> {
+    let refusal: AccessRefusal | null = null;
+    const room = await changeRoom(this.store.rooms, roomId, (current) => {
+      refusal = !current ? "room.unknown" : !this.isAdmin(current, actorId) ? "room.not-admin" : null;
+      return current && !refusal && current.closed !== closed ? { ...current, closed } : null;
     });
+    return refusal ? refuse(refusal) : { ok: true, room: room! };
   }
 
   /**
@@ -120,17 +107,21 @@ export class RoomAccess {
    * Accepted kicks reach every node's `watchKicks` listeners.
    */
   async kick(roomId: string, actor: UserRef, targetId: string, opts: { message: string | null; permanent: boolean; targetPresent: boolean }): Promise<Access> {
-    const result = await this.queue.run(roomId, async (): Promise<Access> => {
-      const room = await this.store.rooms.get(roomId);
-      if (!room) return refuse("room.unknown");
-      if (!this.isAdmin(room, actor.id)) return refuse("room.not-admin");
-      if (this.isAdmin(room, targetId)) return refuse("user.admin");
-      if (!opts.permanent && !opts.targetPresent) return refuse("user.not-member");
-      if (!opts.permanent || room.bans.includes(targetId)) return { ok: true, room };
-      const updated = { ...room, bans: [...room.bans, targetId] };
-      await this.store.rooms.put(updated);
-      return { ok: true, room: updated };
+    let refusal: AccessRefusal | null = null;
+    const room = await changeRoom(this.store.rooms, roomId, (current) => {
+      refusal = !current
+        ? "room.unknown"
+        : !this.isAdmin(current, actor.id)
+          ? "room.not-admin"
+          : this.isAdmin(current, targetId)
+            ? "user.admin"
+            : !opts.permanent && !opts.targetPresent
+              ? "user.not-member"
+              : null;
+      if (!current || refusal || !opts.permanent || current.bans.includes(targetId)) return null;
+      return { ...current, bans: [...current.bans, targetId] };
     });
+    const result: Access = refusal ? refuse(refusal) : { ok: true, room: room! };
     if (result.ok) {
       const data = { room: roomId, user: targetId, message: opts.message, permanent: opts.permanent };
       await this.hub.publish({ channel: KICKS, type: "room.kick", time: this.now(), sender: { id: actor.id, name: actor.name }, data });

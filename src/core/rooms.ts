@@ -3,6 +3,7 @@ import type { ReadQuery, RoomRecord, Store, StoredEvent } from "../engine/store/
 import type { Hub } from "./hub.js";
 import type { Presence } from "./presence.js";
 import type { RoomAccess } from "./room-access.js";
+import { changeRoom } from "./room-records.js";
 import { channels, type CoreEvent, type Identity, type Subscriber, type UserRef } from "./types.js";
 
 export type JoinResult =
@@ -24,7 +25,7 @@ export interface Except {
 }
 
 export function newRoom(id: string, now: number, creator: string | null = null): RoomRecord {
-  return { id, topic: "", closed: false, locked: false, capacity: null, creator, admins: creator ? [creator] : [], bans: [], meta: {}, created: now };
+  return { id, topic: "", closed: false, locked: false, capacity: null, creator, admins: creator ? [creator] : [], bans: [], meta: {}, created: now, rev: 0 };
 }
 
 /** Rooms: membership, presence, stored events with gapless seq, and ephemeral signals. */
@@ -35,7 +36,12 @@ export class Rooms {
     private readonly presence: Presence,
     private readonly access: RoomAccess,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    // A member whose node died leaves as if its connection dropped.
+    presence.onDeparture("room:", async (channel, who, last) => {
+      if (last) await this.signal(channel.slice("room:".length), who, "left", { ...profile(who), how: "disconnect" });
+    });
+  }
 
   /** Kicks reach every dialect's members of the room, on whichever node they are connected. */
   start(): Promise<void> {
@@ -60,11 +66,8 @@ export class Rooms {
   }
 
   async open(roomId: string, creator: string | null = null): Promise<RoomRecord> {
-    const existing = await this.store.rooms.get(roomId);
-    if (existing) return existing;
-    const room = newRoom(roomId, this.now(), creator);
-    await this.store.rooms.put(room);
-    return room;
+    const room = await changeRoom(this.store.rooms, roomId, (current) => (current ? null : newRoom(roomId, this.now(), creator)));
+    return room!;
   }
 
   async join(sub: Subscriber, who: Identity, roomId: string, historyLimit: number): Promise<JoinResult> {
@@ -107,7 +110,7 @@ export class Rooms {
       sender: { id: sender.id, name: sender.name },
       data,
     });
-    await this.hub.publish(toCoreEvent(stored));
+    await this.hub.publishStored(toCoreEvent(stored));
     return stored;
   }
 

@@ -4,6 +4,7 @@ import { WebSocketServer } from "ws";
 import type { HttpRefusal, OwnedRoute, WsRoute } from "./routes.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
+import { decideClientAddress } from "./client-address.js";
 import { WsConnection } from "./ws-connection.js";
 
 export interface HttpServerOptions {
@@ -14,11 +15,17 @@ export interface HttpServerOptions {
   log: Logger;
   metrics: Metrics;
   isReady(): boolean;
+  /** Why the node cannot serve fully right now (its store or broker is down), or null. Reported by /readyz. */
+  unavailable?(): string | null;
+  /** Peers whose X-Forwarded-For is believed (the load balancers in front). */
+  trustedProxies?: readonly string[];
 }
 
 export interface HttpTransport {
   server: Server;
   connections: Set<WsConnection>;
+  /** Open WebSocket connections per dialect: what the node registry reports. */
+  countsByDialect(): Record<string, number>;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -49,9 +56,12 @@ const BAD_TARGET = { code: 400, reason: "bad request target" };
 export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
   const { routes, log, metrics } = opts;
   const connections = new Set<WsConnection>();
+  const counts = new Map<string, number>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, clientTracking: false });
 
+  const trusted = new Set(opts.trustedProxies ?? []);
   const server = createServer((req, res) => {
+    decideClientAddress(req, trusted);
     const url = parseTarget(req);
     if (!url) return sendJson(res, 400, BAD_TARGET);
     void handleHttp(req, res, url).catch((err: unknown) => {
@@ -64,7 +74,11 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
-    if (url.pathname === "/readyz") return opts.isReady() ? sendJson(res, 200, { status: "ready" }) : sendJson(res, 503, { status: "draining" });
+    if (url.pathname === "/readyz") {
+      if (!opts.isReady()) return sendJson(res, 503, { status: "draining" });
+      const down = opts.unavailable?.() ?? null;
+      return down ? sendJson(res, 503, { status: "unavailable", reason: down }) : sendJson(res, 200, { status: "ready" });
+    }
     if (url.pathname === "/metrics") {
       const text = await metrics.registry.metrics();
       res.writeHead(200, { "content-type": metrics.registry.contentType });
@@ -77,6 +91,7 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on("error", () => socket.destroy());
+    const remote = decideClientAddress(req, trusted);
     const url = parseTarget(req);
     if (!url) return refuseUpgrade(socket, { status: 400, body: JSON.stringify(BAD_TARGET) });
     const found = routes.find(({ route }) => route.kind === "ws" && route.match(url.pathname));
@@ -87,7 +102,6 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
       .then((refusal) => {
         if (refusal) return refuseUpgrade(socket, refusal);
         wss.handleUpgrade(req, socket, head, (ws) => {
-          const remote = req.socket.remoteAddress ?? "";
           const conn = new WsConnection(ws, socket, remote, opts.maxQueueBytes, (c) => {
             metrics.slowReaders.inc();
             log.warn({ conn: c.id }, "slow reader disconnected");
@@ -95,10 +109,12 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
           // One log line and one gauge move per open and per close, for every dialect alike.
           const dialect = found.owner;
           connections.add(conn);
+          counts.set(dialect, (counts.get(dialect) ?? 0) + 1);
           metrics.connections.inc({ dialect });
           log.info({ conn: conn.id, dialect, remote }, "connection opened");
           ws.once("close", (code: number) => {
             connections.delete(conn);
+            counts.set(dialect, (counts.get(dialect) ?? 1) - 1);
             metrics.connections.dec({ dialect });
             log.info({ conn: conn.id, dialect, code }, "connection closed");
           });
@@ -112,5 +128,5 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
   });
 
   server.on("clientError", (_err, socket) => socket.destroy());
-  return { server, connections };
+  return { server, connections, countsByDialect: () => Object.fromEntries(counts) };
 }

@@ -78,7 +78,7 @@ describe("pubsub presence", () => {
     await watcher.pres("join", a.user.id, t);
     // What an expiring broker does to a dead node's entries: they vanish, and nobody says so.
     const broker = h.t.server.core.broker;
-    for (const entry of await broker.presenceList(`topic:${t}`)) await broker.presenceRemove(`topic:${t}`, entry.key);
+    for (const entry of await broker.presence.list(`topic:${t}`)) await broker.presence.remove(`topic:${t}`, entry.key);
     const leave = await watcher.pres("leave", a.user.id, t, 1500);
     assert.deepEqual(leave.topics, [t]);
     // A late real leave (the connection closing) is not announced twice.

@@ -161,7 +161,7 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 
 /** How many connections the server has in the presence of room `r`. */
 export async function presenceCount(h: InstalkHarness, r: string): Promise<number> {
-  return (await h.t.server.core.broker.presenceList(`room:${r}`)).length;
+  return (await h.t.server.core.broker.presence.list(`room:${r}`)).length;
 }
 
 export const nrs = (frames: Frame[]) => frames.map((f) => f.data.nr as number);

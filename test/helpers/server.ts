@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { configWith, merge } from "../../src/config/load.js";
 import { createLogger } from "../../src/observability/log.js";
-import { startServer, type RunningServer } from "../../src/server.js";
+import { startServer, type RunningServer, type ServerParts } from "../../src/server.js";
 
 export interface TestServer {
   server: RunningServer;
@@ -20,7 +20,7 @@ export interface TestServer {
 type Tree = { [key: string]: unknown };
 
 /** A real server on a free loopback port with its own temp data folder. */
-export async function startTestServer(overrides: Tree = {}, dataDir?: string): Promise<TestServer> {
+export async function startTestServer(overrides: Tree = {}, dataDir?: string, parts: ServerParts = {}): Promise<TestServer> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), "sb-test-")));
   const logs: Array<Record<string, unknown>> = [];
   const sink = new Writable({
@@ -32,7 +32,7 @@ export async function startTestServer(overrides: Tree = {}, dataDir?: string): P
   // Every test client comes from 127.0.0.1: the per-address creation quota is raised unless a test sets it.
   const base = { port: 0, host: "127.0.0.1", data: dir, logLevel: "info", auth: { creationsPerAddress: 1_000_000 } };
   const config = configWith(merge(base, overrides));
-  const server = await startServer(config, createLogger(config.logLevel, sink));
+  const server = await startServer(config, createLogger(config.logLevel, sink), parts);
   return {
     server,
     port: server.port,

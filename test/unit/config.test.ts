@@ -23,8 +23,8 @@ describe("configuration", () => {
     assert.deepEqual(config, defaults);
     assert.equal(config.port, 4040);
     assert.equal(config.data, "./data");
-    assert.equal(config.store.kind, "sqlite");
-    assert.equal(config.broker.kind, "local");
+    assert.equal(config.store.url, "");
+    assert.equal(config.broker.url, "");
   });
 
   it("flags win over the environment, which wins over the file, which wins over the defaults", async () => {

@@ -4,6 +4,7 @@ import { DuplicateError } from "../../engine/store/types.js";
 import type { Authenticator, AuthSession } from "../auth.js";
 import { colorFor } from "../identity.js";
 import type { Identity } from "../types.js";
+import type { Counters } from "../../engine/broker/types.js";
 import { AddressQuota } from "./address-quota.js";
 import { HashGate } from "./hash-gate.js";
 import { LoginLimiter } from "./login-limiter.js";
@@ -61,9 +62,10 @@ export class Accounts implements Authenticator {
     private readonly signer: TokenSigner,
     readonly revocations: Revocations,
     readonly options: AccountsOptions,
+    counters: Counters,
   ) {
-    this.limiter = new LoginLimiter(options.loginFailuresPerName, options.loginFailuresPerAddress, options.loginWindowSeconds * 1000);
-    this.creations = new AddressQuota(options.creationsPerAddress, options.creationWindowSeconds * 1000);
+    this.limiter = new LoginLimiter(counters, "login", options.loginFailuresPerName, options.loginFailuresPerAddress, options.loginWindowSeconds * 1000);
+    this.creations = new AddressQuota(counters, "create", options.creationsPerAddress, options.creationWindowSeconds * 1000);
   }
 
   async register(input: { name: string; password: string | null; mail?: string | null; meta?: AccountRecord["meta"] }): Promise<RegisterResult> {
@@ -91,20 +93,20 @@ export class Accounts implements Authenticator {
   }
 
   async login(name: string, password: string, address: string): Promise<LoginResult> {
-    if (this.limiter.blocked(name, address)) return { ok: false, code: "rate.limited" };
+    if (await this.limiter.blocked(name, address)) return { ok: false, code: "rate.limited" };
     const account = await this.store.accounts.byName(name);
     const hash = account?.passwordHash;
     const ok = hash ? await this.hashing.run(() => verifyPassword(password, hash)) : false;
     if (!account || !ok) {
-      this.limiter.fail(name, address);
+      await this.limiter.fail(name, address);
       return { ok: false, code: "credentials.invalid" };
     }
-    this.limiter.succeed(name);
+    await this.limiter.succeed(name);
     return { ok: true, account };
   }
 
   /** Whether `address` may create one more account or stored credential now (counts it when so). */
-  mayCreate(address: string): boolean {
+  mayCreate(address: string): Promise<boolean> {
     return this.creations.take(address);
   }
 

@@ -1,57 +1,43 @@
+import type { Counters } from "../../engine/broker/types.js";
+
 /** The store folds names with NFC and lower case: so does the counter, or each spelling would get its own allowance. */
-const nameKey = (name: string) => `n:${name.normalize("NFC").toLowerCase()}`;
+const nameKey = (scope: string, name: string) => `${scope}:n:${name.normalize("NFC").toLowerCase()}`;
+const addressKey = (scope: string, address: string) => `${scope}:a:${address}`;
 
 /**
- * Counts failed logins per name and per address in a sliding window; once a
- * key has too many, further attempts are refused without checking the
- * password. Memory stays bounded: stale keys are swept as new ones arrive.
+ * Counts failed logins per name and per address in a fixed window that starts
+ * at the first failure; once a key has too many, further attempts are refused
+ * without checking the password. The counts are the fleet's (broker counters),
+ * so N nodes do not give an attacker N times the allowance, and they expire
+ * with their window, so memory stays bounded.
  */
 export class LoginLimiter {
-  private readonly failures = new Map<string, number[]>();
-
   constructor(
+    private readonly counters: Counters,
+    /** Keeps the counts of one way in (HTTP/JWT logins, fuse logins) apart from another's. */
+    private readonly scope: string,
     private readonly perName: number,
     private readonly perAddress: number,
     private readonly windowMs: number,
-    private readonly maxKeys = 100_000,
   ) {}
 
-  blocked(name: string, address: string, now = Date.now()): boolean {
-    return this.count(nameKey(name), now) >= this.perName || this.count(`a:${address}`, now) >= this.perAddress;
+  async blocked(name: string, address: string): Promise<boolean> {
+    const [byName, byAddress] = await Promise.all([
+      this.counters.get(nameKey(this.scope, name)),
+      this.counters.get(addressKey(this.scope, address)),
+    ]);
+    return byName >= this.perName || byAddress >= this.perAddress;
   }
 
-  fail(name: string, address: string, now = Date.now()): void {
-    for (const key of [nameKey(name), `a:${address}`]) {
-      const list = this.failures.get(key) ?? [];
-      list.push(now);
-      // Re-inserted so the map's order is by latest failure: a flood sweep then drops idle keys, not one under attack.
-      this.failures.delete(key);
-      this.failures.set(key, list);
-    }
-    if (this.failures.size > this.maxKeys) this.sweep(now);
+  async fail(name: string, address: string): Promise<void> {
+    await Promise.all([
+      this.counters.incr(nameKey(this.scope, name), this.windowMs),
+      this.counters.incr(addressKey(this.scope, address), this.windowMs),
+    ]);
   }
 
-  succeed(name: string): void {
-    this.failures.delete(nameKey(name));
-  }
-
-  /** How many names and addresses are being counted: what memory the limiter holds. */
-  get size(): number {
-    return this.failures.size;
-  }
-
-  private count(key: string, now: number): number {
-    const list = this.failures.get(key);
-    if (!list) return 0;
-    const fresh = list.filter((t) => now - t < this.windowMs);
-    if (fresh.length === 0) this.failures.delete(key);
-    else this.failures.set(key, fresh);
-    return fresh.length;
-  }
-
-  private sweep(now: number): void {
-    for (const key of [...this.failures.keys()]) this.count(key, now);
-    // Still too many (an attack across many keys): drop the oldest half.
-    if (this.failures.size > this.maxKeys) [...this.failures.keys()].slice(0, this.failures.size / 2).forEach((k) => this.failures.delete(k));
+  /** A success clears the name's count, not the address's: one good password must not unlock guessing others. */
+  succeed(name: string): Promise<void> {
+    return this.counters.reset(nameKey(this.scope, name));
   }
 }

@@ -34,9 +34,11 @@ export class Allies {
 
   /** Keeps the status and tells every follower when it changed. */
   async setAway(user: UserRef, away: boolean): Promise<void> {
-    if ((await this.isAway(user.id)) === away) return;
-    if (away) await this.store.kv.put(AWAY_NS, user.id, { away }, null);
-    else await this.store.kv.delete(AWAY_NS, user.id);
+    // Compare and swap: of two sessions of one user flipping it at once (on any nodes), one change is announced.
+    const changed = away
+      ? await this.store.kv.putIfAbsent(AWAY_NS, user.id, { away: true }, null)
+      : await this.store.kv.delete(AWAY_NS, user.id);
+    if (!changed) return;
     const prefix = `${user.id}/`;
     for (const { key } of await this.store.kv.list(FOLLOWERS_NS, prefix)) await this.tell(key.slice(prefix.length), user, away);
   }

@@ -1,4 +1,5 @@
 import type { RoomRecord, Store } from "../../engine/store/types.js";
+import { changeRoom } from "../room-records.js";
 import { newRoom } from "../rooms.js";
 import type { UserRef } from "../types.js";
 
@@ -34,36 +35,29 @@ export class GameRooms {
   }
 
   async open(id: string, creator: UserRef, type: string, size: number): Promise<GameRoom> {
-    const earlier = await this.store.rooms.get(id);
     const now = this.now();
-    const record: RoomRecord = {
+    const record = await changeRoom(this.store.rooms, id, (earlier): RoomRecord => ({
       ...newRoom(id, now, creator.id),
       capacity: size,
       bans: earlier?.bans ?? [],
       meta: { game: true, name: creator.name, type },
-    };
-    await this.store.rooms.put(record);
-    await this.index(record);
-    return toGameRoom(record);
+    }));
+    await this.index(record!);
+    return toGameRoom(record!);
   }
 
   async drop(id: string): Promise<void> {
     await this.store.kv.delete(INDEX_NS, id);
-    const record = await this.store.rooms.get(id);
-    if (record) await this.store.rooms.put({ ...record, locked: false, meta: { ...record.meta, game: false } });
+    await changeRoom(this.store.rooms, id, (record) => record && { ...record, locked: false, meta: { ...record.meta, game: false } });
   }
 
   async lock(id: string): Promise<void> {
-    const record = await this.store.rooms.get(id);
-    if (!record) return;
-    const locked = { ...record, locked: true };
-    await this.store.rooms.put(locked);
-    await this.index(locked);
+    const locked = await changeRoom(this.store.rooms, id, (record) => record && { ...record, locked: true });
+    if (locked) await this.index(locked);
   }
 
   async ban(id: string, userId: string): Promise<void> {
-    const record = await this.store.rooms.get(id);
-    if (record && !record.bans.includes(userId)) await this.store.rooms.put({ ...record, bans: [...record.bans, userId] });
+    await changeRoom(this.store.rooms, id, (record) => (record && !record.bans.includes(userId) ? { ...record, bans: [...record.bans, userId] } : null));
   }
 
   /** Every room the index calls open, oldest first. */

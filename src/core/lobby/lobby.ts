@@ -1,13 +1,14 @@
-import type { Broker } from "../../engine/broker/types.js";
+import type { Broker, PresenceManager } from "../../engine/broker/types.js";
 import type { Store } from "../../engine/store/types.js";
 import type { Attachment, Hub } from "../hub.js";
 import type { JsonObject } from "../json.js";
-import { KeyedQueue } from "../serial.js";
+import { ClusterLock } from "../cluster-lock.js";
 import { channels, type CoreEvent, type UserRef } from "../types.js";
 import { Allies } from "./allies.js";
 import { GameRooms, type GameRoom } from "./game-rooms.js";
 import { LocalMembers } from "./local-members.js";
-import { neighbours, Occupants, type Occupant } from "./occupants.js";
+import { neighbours, OCCUPANCY_PREFIX, Occupants, type Occupant } from "./occupants.js";
+import type { Presence } from "../presence.js";
 import { gameRoomId, LOBBY_EVENTS as E, LOBBY_ROOM, type LobbyMember, type LobbyRefusal, type LobbyResult } from "./types.js";
 
 /** Moves that must happen on the node holding a member's session: replacement, eviction, kicks. */
@@ -34,7 +35,8 @@ export class Lobby {
   readonly rooms: GameRooms;
   readonly allies: Allies;
   private readonly occupants: Occupants;
-  private readonly queue = new KeyedQueue();
+  /** Moves in and out of one room take turns fleet-wide, so capacity and lock hold whichever nodes the players use. */
+  private readonly queue: ClusterLock;
   private readonly local = new LocalMembers();
   private listening: Promise<void> | null = null;
 
@@ -42,11 +44,18 @@ export class Lobby {
     private readonly store: Store,
     private readonly hub: Hub,
     broker: Broker,
+    presence: Presence,
+    ledger: PresenceManager,
     private readonly now: () => number = Date.now,
   ) {
     this.rooms = new GameRooms(store, now);
     this.allies = new Allies(store, hub, now);
-    this.occupants = new Occupants(broker);
+    this.occupants = new Occupants(ledger, broker.nodeId);
+    this.queue = new ClusterLock(broker.claims, broker.nodeId);
+    // A member whose node died is gone from its room as if its connection dropped: the room hears `kill`.
+    presence.onDeparture(OCCUPANCY_PREFIX, async (channel, who, last) => {
+      if (last) await this.signal(channel.slice(OCCUPANCY_PREFIX.length), who, E.kill, {});
+    });
   }
 
   /**

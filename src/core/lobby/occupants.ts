@@ -1,4 +1,4 @@
-import type { Broker, PresenceEntry } from "../../engine/broker/types.js";
+import type { PresenceEntry, PresenceManager } from "../../engine/broker/types.js";
 import type { UserRef } from "../types.js";
 import type { LobbyMember, Neighbour } from "./types.js";
 
@@ -12,7 +12,9 @@ const ONLINE = "lobby:online";
  * show up in its `here` list, nor see fuse players in their member lists.
  * Events still travel on `room:<id>`, so chat bridges.
  */
-const occupancy = (roomId: string) => `lobby-room:${roomId}`;
+export const occupancy = (roomId: string) => `lobby-room:${roomId}`;
+
+export const OCCUPANCY_PREFIX = "lobby-room:";
 
 export interface Occupant extends UserRef {
   addr: string;
@@ -25,38 +27,41 @@ export interface Occupant extends UserRef {
  * its entries with it, so nobody stays "in a room" after a crash.
  */
 export class Occupants {
-  constructor(private readonly broker: Broker) {}
+  constructor(
+    private readonly presence: PresenceManager,
+    private readonly nodeId: string,
+  ) {}
 
   private key(m: LobbyMember): string {
-    return `${this.broker.nodeId}/${m.connId}`;
+    return `${this.nodeId}/${m.connId}`;
   }
 
   private entry(m: LobbyMember): PresenceEntry {
     const { addr, peer, host } = m.hints;
-    return { key: this.key(m), user: { id: m.user.id, name: m.user.name }, node: this.broker.nodeId, info: { addr, hint: peer ?? host } };
+    return { key: this.key(m), user: { id: m.user.id, name: m.user.name }, node: this.nodeId, info: { addr, hint: peer ?? host } };
   }
 
   /** Adds (or refreshes) the member in a room and in the online set. */
   async add(roomId: string, m: LobbyMember): Promise<void> {
-    await this.broker.presenceAdd(occupancy(roomId), this.entry(m));
-    await this.broker.presenceAdd(ONLINE, this.entry(m));
+    await this.presence.add(occupancy(roomId), this.entry(m));
+    await this.presence.add(ONLINE, this.entry(m));
   }
 
   async leave(roomId: string, m: LobbyMember): Promise<void> {
-    await this.broker.presenceRemove(occupancy(roomId), this.key(m));
+    await this.presence.remove(occupancy(roomId), this.key(m));
   }
 
   async offline(m: LobbyMember): Promise<void> {
-    await this.broker.presenceRemove(ONLINE, this.key(m));
+    await this.presence.remove(ONLINE, this.key(m));
   }
 
   /** One occupant per user (a user being replaced by its newer session counts once). */
   async in(roomId: string): Promise<Occupant[]> {
-    return distinct(await this.broker.presenceList(occupancy(roomId)));
+    return distinct(await this.presence.list(occupancy(roomId)));
   }
 
   online(): Promise<Occupant[]> {
-    return this.broker.presenceList(ONLINE).then(distinct);
+    return this.presence.list(ONLINE).then(distinct);
   }
 }
 

@@ -18,7 +18,12 @@ export class TopicPresence {
     private readonly hub: Hub,
     private readonly presence: Presence,
     private readonly now: () => number,
-  ) {}
+  ) {
+    // A subscriber whose node died leaves the topic as if it had unsubscribed.
+    presence.onDeparture(topicChannels.stream(""), async (channel, who, last) => {
+      if (last) await this.signal(channel.slice(topicChannels.stream("").length), who, "leave");
+    });
+  }
 
   async join(topic: string, connId: string, who: Identity): Promise<void> {
     if (await this.presence.add(topicChannels.stream(topic), connId, who)) await this.signal(topic, who, "join");

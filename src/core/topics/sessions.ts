@@ -56,15 +56,23 @@ export class TopicSessions {
     return { id, record };
   }
 
-  save(id: string, record: SessionRecord): Promise<void> {
-    return this.store.kv.put(NS, id, toJson(record), this.now() + this.ttlMs);
+  /**
+   * Writes the connection's view of the session, unless a resume (on any
+   * node) has taken it over since: compare and swap on the stored record, so
+   * a late checkpoint of the old connection never overwrites the new holder's.
+   */
+  async save(id: string, record: SessionRecord): Promise<void> {
+    for (;;) {
+      const raw = await this.store.kv.get(NS, id);
+      const stored = recordSchema.safeParse(raw);
+      if (stored.success && stored.data.epoch > record.epoch) return;
+      if (await this.store.kv.compareAndSet(NS, id, raw, toJson(record), this.now() + this.ttlMs)) return;
+    }
   }
 
   /** The last save of a connection that ends: skipped when a resume elsewhere already holds the session. */
-  async release(id: string, record: SessionRecord): Promise<void> {
-    const current = await this.load(id);
-    if (current && current.epoch > record.epoch) return;
-    await this.save(id, { ...record, live: false });
+  release(id: string, record: SessionRecord): Promise<void> {
+    return this.save(id, { ...record, live: false });
   }
 
   /** The record, or null when unknown, expired, or its credential no longer holds. */
@@ -77,17 +85,31 @@ export class TopicSessions {
     return parsed.data;
   }
 
-  /** Loads a session to resume it; a connection still holding it is told to let go first. */
+  /**
+   * Takes a session over to resume it: a connection still holding it is told
+   * to let go first, then the record's epoch is bumped by compare and swap, so
+   * of two resumes racing on two nodes exactly one gets each epoch. Resolves
+   * to the record as taken (its new epoch), or null when it cannot be resumed.
+   */
   async claim(id: string): Promise<SessionRecord | null> {
     let record = await this.load(id);
-    if (!record?.live) return record;
-    await this.hub.publish({ channel: topicChannels.session(id), type: "takeover", time: this.now(), sender: { id: "system", name: "system" }, data: { epoch: record.epoch } });
-    const deadline = this.now() + TAKEOVER_WAIT_MS;
-    while (record?.live && this.now() < deadline) {
-      await new Promise((r) => setTimeout(r, TAKEOVER_POLL_MS));
-      record = await this.load(id);
+    if (record?.live) {
+      await this.hub.publish({ channel: topicChannels.session(id), type: "takeover", time: this.now(), sender: { id: "system", name: "system" }, data: { epoch: record.epoch } });
+      const deadline = this.now() + TAKEOVER_WAIT_MS;
+      while (record?.live && this.now() < deadline) {
+        await new Promise((r) => setTimeout(r, TAKEOVER_POLL_MS));
+        record = await this.load(id);
+      }
     }
-    return record;
+    for (let attempt = 0; record && attempt < 10; attempt++) {
+      // Compared against the stored text itself, not a re-serialised copy whose key order may differ.
+      const raw = await this.store.kv.get(NS, id);
+      record = raw && (await this.load(id));
+      if (!raw || !record) return null;
+      const taken = { ...record, live: true, epoch: record.epoch + 1 };
+      if (await this.store.kv.compareAndSet(NS, id, raw, toJson(taken), this.now() + this.ttlMs)) return taken;
+    }
+    return null;
   }
 
   /** Calls `onTakeover` when a resume elsewhere claims the session this connection holds at `epoch`. */

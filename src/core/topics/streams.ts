@@ -39,7 +39,7 @@ export class TopicStreams {
     const stream = topicChannels.stream(topic);
     const stored = await this.store.history.append(stream, { type: "mesg", time: this.now(), sender: { id: sender.id, name: sender.name }, data: { data } });
     this.scheduleTrim(stream);
-    await this.hub.publish(toCoreEvent(stored));
+    await this.hub.publishStored(toCoreEvent(stored));
     return stored;
   }
 

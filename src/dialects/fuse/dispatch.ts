@@ -19,7 +19,7 @@ const commands: Record<string, Command> = {
 const before: Record<string, (f: Fuse, line: Line, caller: Caller) => Promise<Reply | string>> = {
   async user(f, { args }, caller) {
     // Every attempt counts, on the same per-address quota as accounts made over HTTP (`auth.creationsPerAddress`).
-    if (!f.ctx.core.accounts.mayCreate(caller.addr)) return "user|fail|too many attempts";
+    if (!(await f.ctx.core.accounts.mayCreate(caller.addr))) return "user|fail|too many attempts";
     const result = await f.accounts.register(caller.name, args[0] ?? "", args.slice(1).join("|"));
     return result.ok ? `user|done|${result.key}|${result.id}` : `user|fail|${result.reason}`;
   },
@@ -28,14 +28,14 @@ const before: Record<string, (f: Fuse, line: Line, caller: Caller) => Promise<Re
   },
   async open(f, { args }, caller) {
     // Checked before anything else, so a blocked name or address learns nothing, not even whether the pass was right.
-    if (f.logins.blocked(caller.name, caller.addr)) return "open|fail|too many attempts";
+    if (await f.logins.blocked(caller.name, caller.addr)) return "open|fail|too many attempts";
     const result = await f.accounts.open(caller.name, args[0] ?? "", args[1] ?? "");
     if (!result.ok) {
       // A stale salt proves nothing about the pass: only guesses count.
-      if (result.reason !== "salt not found") f.logins.fail(caller.name, caller.addr);
+      if (result.reason !== "salt not found") await f.logins.fail(caller.name, caller.addr);
       return `open|fail|${result.reason}`;
     }
-    f.logins.succeed(caller.name);
+    await f.logins.succeed(caller.name);
     return { line: "open|done", after: await caller.login(result.user) };
   },
 };

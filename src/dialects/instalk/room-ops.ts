@@ -10,13 +10,10 @@ const MEMBER_OPS = new Set(["leave", "msg", "load", "sync", "fetch", "bt", "st",
 /** The `{"r","o"}` operations of one session, and the rooms that session is in. */
 export class RoomOps {
   private readonly joined = new Set<string>();
-  private readonly schemas: DataSchemas;
   /** The last message still being stored: typing signals wait for it so they never overtake it. */
   private lastPost: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly s: InstalkSession) {
-    this.schemas = dataSchemas(s.ctx.config.instalk.maxBodyChars);
-  }
+  constructor(private readonly s: InstalkSession) {}
 
   async handle(frame: Frame): Promise<void> {
     const { r, o } = frame;
@@ -46,7 +43,8 @@ export class RoomOps {
         void this.lastPost.then(() => rooms.signal(r, user, o, {}, { user: user.id }));
         return;
     }
-    const schema = this.schemas[o as keyof DataSchemas];
+    // Looked up per frame (built once per limit value): a live settings change applies to open sockets too.
+    const schema = dataSchemas(this.s.ctx.config.instalk.maxBodyChars)[o as keyof DataSchemas];
     const parsed = schema.safeParse(frame.data ?? {});
     if (!parsed.success) return this.s.badRequest({ r, o }, issuesToErrors(parsed.error, "data"));
     const data = parsed.data as JsonObject;

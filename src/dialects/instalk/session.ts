@@ -39,6 +39,8 @@ export class InstalkSession implements Subscriber, Timed {
   private readonly watches = new Map<string, () => void>();
   /** The account a token on the upgrade made this socket; identify may not swap it for another's. */
   private tokenAccount: string | null = null;
+  /** Whether `user.name` is claimed for this socket (a guest's placeholder name is not). */
+  private nameHeld = false;
   readonly rooms: RoomOps;
 
   constructor(
@@ -46,7 +48,8 @@ export class InstalkSession implements Subscriber, Timed {
     readonly ctx: DialectContext,
     token: string | null,
   ) {
-    this.user = this.freshGuest();
+    // A placeholder until the init: the guest name is claimed (fleet-wide) before the welcome names it.
+    this.user = guestIdentity();
     const limits = ctx.config.limits;
     this.bucket = new TokenBucket(limits.messagesPerSecond, limits.burst);
     this.rooms = new RoomOps(this);
@@ -63,7 +66,8 @@ export class InstalkSession implements Subscriber, Timed {
     if (!auth || this.closing) return;
     this.ctx.core.names.release(this.user.name, this.conn.id);
     // An anonymous token's guest name is nobody's account: hold it like any free name.
-    if (auth.identity.guest) this.ctx.core.names.claim(auth.identity.name, this.conn.id);
+    if (auth.identity.guest) await this.ctx.core.names.claim(auth.identity.name, this.conn.id);
+    this.nameHeld = true;
     this.user = auth.identity;
     this.tokenAccount = auth.identity.id;
     this.watchToken(auth);
@@ -114,12 +118,12 @@ export class InstalkSession implements Subscriber, Timed {
    * A guest name no live session holds. Guest-NNNN has only 9,000 names: after
    * a few misses the number gets longer, so a crowded server never spins here.
    */
-  private freshGuest(): Identity {
-    const guest = guestIdentity();
+  private async freshGuest(): Promise<Identity> {
+    const guest = this.user;
     for (let digits = 4; ; digits++) {
       for (let attempt = 0; attempt < 20; attempt++) {
         const name = digits === 4 && attempt === 0 ? guest.name : `Guest-${randomInt(10 ** (digits - 1), 10 ** digits)}`;
-        if (this.ctx.core.names.claim(name, this.conn.id)) return { ...guest, name, color: colorFor(name) };
+        if (await this.ctx.core.names.claim(name, this.conn.id)) return { ...guest, name, color: colorFor(name) };
       }
     }
   }
@@ -163,7 +167,7 @@ export class InstalkSession implements Subscriber, Timed {
     this.sendText(errorFrame(500, "internal.error", echo));
   }
 
-  private init(frame: Frame | null): void {
+  private async init(frame: Frame | null): Promise<void> {
     if (frame === null || !("v" in frame)) {
       this.send({ o: "connect-failed", reason: { code: "init.required" } });
       return this.end(1002, "init required");
@@ -171,6 +175,11 @@ export class InstalkSession implements Subscriber, Timed {
     if (typeof frame.v !== "string" || !SUPPORTED_VERSIONS.includes(frame.v)) {
       this.send({ o: "connect-failed", reason: { code: "version.unsupported", supported: SUPPORTED_VERSIONS } });
       return this.end(1002, "version unsupported");
+    }
+    if (!this.nameHeld) {
+      this.user = await this.freshGuest();
+      this.nameHeld = true;
+      if (this.closing) return this.ctx.core.names.release(this.user.name, this.conn.id);
     }
     this.phase = "ready";
     this.deadline = Date.now() + this.ctx.config.instalk.idleMs;
@@ -214,7 +223,8 @@ export class InstalkSession implements Subscriber, Timed {
       const taken = await core.auth.isAccountName(name);
       if (this.closing) return;
       if (taken) return refuse("name.taken");
-      if (!core.names.claim(name, this.conn.id)) return refuse("name.taken");
+      if (!(await core.names.claim(name, this.conn.id))) return refuse("name.taken");
+      if (this.closing) return core.names.release(name, this.conn.id);
       next = { id: this.user.id, name, color: colorFor(name), verified: false, guest: this.user.guest };
     }
     if (next.name.toLowerCase() !== this.user.name.toLowerCase()) core.names.release(this.user.name, this.conn.id);

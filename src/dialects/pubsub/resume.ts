@@ -36,7 +36,7 @@ export async function resume(s: PubsubSession, req: Request): Promise<void> {
   if (!plan) return s.refuse(req.op, req.id, 404);
   let members;
   try {
-    await s.begin(id, user, record.credential, record.epoch + 1);
+    await s.begin(id, user, record.credential, record.epoch);
     members = await s.subs.adopt(plan);
   } catch (err) {
     for (const p of plan) p.catchUp?.cancel();
