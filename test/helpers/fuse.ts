@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
 import { request, type IncomingMessage } from "node:http";
 import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { WebSocket } from "ws";
 import { afterEach, beforeEach } from "node:test";
+import type { JsonObject } from "../../src/core/json.js";
+import { sidOf } from "../../src/dialects/fuse/link-records.js";
+import { LocalBroker, LocalNetwork } from "../../src/engine/broker/local/index.js";
 import { startTestServer, type TestServer } from "./server.js";
 
 export const md5 = (text: string) => createHash("md5").update(text).digest("hex");
@@ -292,4 +298,44 @@ export function fusePerTest(overrides: Record<string, unknown> = {}): FuseHarnes
     await h.t.stop();
   });
   return h;
+}
+
+export interface FuseFleet {
+  readonly nodes: TestServer[];
+  /** Stops every node still running and removes the shared data folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Servers in this process sharing one in-memory broker network and one SQLite
+ * file (the same data folder): a fleet as a round-robin balancer without
+ * sticky sessions sees it, with the test choosing the node of each request.
+ */
+export async function startFuseFleet(count: number, overrides: Record<string, unknown> = {}): Promise<FuseFleet> {
+  const dir = await mkdtemp(join(tmpdir(), "sb-fuse-fleet-"));
+  const network = new LocalNetwork();
+  const nodes: TestServer[] = [];
+  // One after the other: the first creates the store and the generated keys that the others read.
+  for (let i = 0; i < count; i++) nodes.push(await startTestServer(overrides, dir, { broker: (nodeId) => new LocalBroker({ nodeId, network }) }));
+  return {
+    nodes,
+    async stop() {
+      await Promise.allSettled(nodes.map((n) => n.stop()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** What the fleet records of the HTTP session behind `cookie` (null when nothing). */
+export function fleetRecord(t: TestServer, cookie: string): Promise<JsonObject | null> {
+  return t.server.core.store.kv.get("fuse-links", sidOf(cookie));
+}
+
+/** Polls `check` until it holds; fails after `timeoutMs`. */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

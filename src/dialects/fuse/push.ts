@@ -1,29 +1,29 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { TokenBucket } from "../../core/rate-limit.js";
+import type { JsonObject } from "../../core/json.js";
 import { KeyedQueue } from "../../core/serial.js";
 import type { Identity } from "../../core/types.js";
 import type { HttpRoute } from "../types.js";
 import type { Caller, Fuse } from "./context.js";
 import { dispatch } from "./dispatch.js";
-import { readBody, sendLine, type Origins } from "./http.js";
+import type { FleetWire, Reply as Answer } from "./fleet.js";
+import { readBody, sendLine } from "./http.js";
+import { sidOf, type Home } from "./link-records.js";
 import type { HttpLinks, LinkEntry } from "./links.js";
+import { PushAllowance } from "./push-allowance.js";
 import type { FuseSession } from "./session.js";
 
-/** Callers without a session are limited per address; past this many addresses the oldest are forgotten. */
-const MAX_ADDRESSES = 10_000;
-
-/** One `/push` request as the dispatcher sees it. */
+/** One `/push` request as the dispatcher sees it, on the node that runs it (the session's home). */
 class PushCaller implements Caller {
-  /** A Set-Cookie for the response, when `open` or `exit` changed the session. */
-  cookie: string | null = null;
+  /** What `open` or `exit` did to the cookie: the new session's token, null (cleared), or undefined (nothing). */
+  cookie: string | null | undefined = undefined;
 
   constructor(
     private readonly links: HttpLinks,
-    private readonly origins: Origins,
-    private readonly req: IncomingMessage,
     readonly name: string,
     readonly addr: string,
     private entry: LinkEntry | null,
+    /** The request's cookie session (its sid), which an `open` of another user logs out. */
+    private readonly cookieSid: string | null,
   ) {}
 
   session(): FuseSession | null {
@@ -31,7 +31,7 @@ class PushCaller implements Caller {
   }
 
   async login(user: Identity): Promise<() => void> {
-    const old = this.links.get(this.origins.token(this.req));
+    const old = this.cookieSid === null ? null : this.links.session(this.cookieSid);
     // The same user again is a takeover the lobby carries out; another user logs the cookie's first one out.
     if (old && old.session.user.id !== user.id) {
       this.links.drop(old.link);
@@ -39,38 +39,147 @@ class PushCaller implements Caller {
     }
     const { token, finish } = await this.links.open(user, this.addr);
     this.entry = this.links.get(token);
-    this.cookie = this.origins.cookie(this.req, token);
+    this.cookie = token;
     return finish;
   }
 
   loggedOut(): void {
     if (this.entry) this.links.drop(this.entry.link);
     this.entry = null;
-    this.cookie = this.origins.cookie(this.req, null);
+    this.cookie = null;
   }
 }
 
-/** `GET|POST /push?name=…&data=<line>`: the reply is the response body. POST may carry the line (or a form) as its body. */
-export function pushRoute(f: Fuse, links: HttpLinks, addrOf: (req: IncomingMessage) => string): HttpRoute {
-  const limits = f.ctx.config.limits;
-  const origins = f.origins;
-  /** Replies per session (or per address before login) leave in the order their lines came, refusals included. */
-  const turns = new KeyedQueue();
-  const buckets = new Map<string, TokenBucket>();
-  const allowed = (key: string) => {
-    let bucket = buckets.get(key);
-    if (!bucket) {
-      if (buckets.size >= MAX_ADDRESSES) buckets.delete(buckets.keys().next().value!);
-      buckets.set(key, (bucket = new TokenBucket(limits.messagesPerSecond, limits.burst)));
-    }
-    return bucket.take();
-  };
+/** One push as it arrived: who, from where, the line, and the sid of the cookie it carried. */
+interface Request {
+  name: string;
+  addr: string;
+  data: string;
+  cookieSid: string | null;
+}
 
-  async function lineOf(req: IncomingMessage, url: URL): Promise<{ name: string; data: string } | null> {
+/** Writes the HTTP answer: a status, the line, and what became of the cookie (undefined: nothing). */
+type Send = (status: number, line: string, cookie: string | null | undefined) => void;
+
+const text = (value: unknown) => (typeof value === "string" ? value : "");
+
+/**
+ * `GET|POST /push?name=…&data=<line>`: the reply is the response body. POST
+ * may carry the line (or a form) as its body. A push for a session that lives
+ * on another node is run there (`forwarded`) and answered here.
+ */
+export class Pushes {
+  /** Replies per session (or per address before login) leave in the order their lines came, refusals included. */
+  private readonly turns = new KeyedQueue();
+  /** Pushes whose session may be elsewhere are looked up one at a time per cookie (or name), so they keep their order. */
+  private readonly lookups = new KeyedQueue();
+  private readonly allowance: PushAllowance;
+
+  constructor(
+    private readonly f: Fuse,
+    private readonly links: HttpLinks,
+    private readonly wire: FleetWire,
+  ) {
+    this.allowance = new PushAllowance(f);
+  }
+
+  route(addrOf: (req: IncomingMessage) => string): HttpRoute {
+    const origins = this.f.origins;
+    return {
+      kind: "http",
+      match: (path) => path === "/push" || path === "/push/",
+      handle: async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+        if (req.method === "OPTIONS") return origins.preflight(req, res);
+        const headers = origins.cors(req);
+        if (req.method !== "GET" && req.method !== "POST") return sendLine(res, 405, "main|fail|method not allowed", { ...headers, Allow: "GET, POST, OPTIONS" });
+        this.f.ctx.metrics.framesIn.inc({ dialect: "fuse" });
+        const line = await this.lineOf(req, url);
+        if (!line) return sendLine(res, 413, "main|fail|line too long", headers);
+        const token = origins.token(req);
+        const request: Request = { name: line.name, addr: addrOf(req), data: line.data, cookieSid: token === null ? null : sidOf(token) };
+        const send: Send = (status, reply, cookie) => {
+          if (cookie !== undefined) headers["Set-Cookie"] = origins.cookie(req, cookie);
+          sendLine(res, status, reply, headers);
+        };
+        const entry = this.links.find(token, line.name);
+        if (entry || !this.links.mayBeElsewhere(token, line.name)) return this.here(entry, request, send);
+        // Not here: the cookie (or, in legacy mode, the name) may be a session of another node.
+        let served: Promise<void> = Promise.resolve();
+        await this.lookups.run(request.cookieSid !== null ? `t:${request.cookieSid}` : `n:${line.name.toLowerCase()}`, async () => {
+          const home = await this.links.locate(token, line.name);
+          // Each takes its reply's turn before the next lookup starts.
+          served = home ? this.there(home, request, send) : this.here(this.links.find(token, line.name), request, send);
+        });
+        await served;
+      },
+    };
+  }
+
+  /** A push another node took for a session of this node: run here, in the session's turn, and answered to that node. */
+  async forwarded(data: JsonObject, answer: Answer): Promise<void> {
+    const sid = text(data.sid);
+    const entry = this.links.session(sid);
+    if (!entry) return answer({ unknown: true });
+    entry.link.touch();
+    const caller = new PushCaller(this.links, text(data.name), text(data.addr), entry, data.via === "cookie" ? sid : null);
+    // Counted where it arrived; here it only takes its turn.
+    const replying = dispatch(this.f, caller, text(data.line));
+    await this.turns.run(`s:${sid}`, async () => {
+      const reply = await replying;
+      answer(caller.cookie === undefined ? { line: reply.line } : { line: reply.line, cookie: caller.cookie });
+      reply.after?.();
+    });
+  }
+
+  /** Runs the line on this node, with this node's session or none. */
+  private here(entry: LinkEntry | null, rq: Request, send: Send): Promise<void> {
+    entry?.link.touch();
+    // A session has its own allowance, so users behind one address do not share one.
+    const key = entry ? `s:${entry.link.sid}` : `a:${rq.addr}`;
+    const caller = new PushCaller(this.links, rq.name, rq.addr, entry, rq.cookieSid);
+    // The command runs once counted; its reply waits for the replies to earlier lines of the same session or address.
+    const replying = this.allowance.take(key).then((ok) => (ok ? dispatch(this.f, caller, rq.data) : null));
+    return this.turns.run(key, async () => {
+      const reply = await replying;
+      if (!reply) return this.refuse(send);
+      send(200, reply.line, caller.cookie);
+      reply.after?.();
+    });
+  }
+
+  /** Runs the line on the session's home node and answers with what it says. */
+  private there(home: Home, rq: Request, send: Send): Promise<void> {
+    const key = `s:${home.sid}`;
+    const asked = { sid: home.sid, via: home.via, name: rq.name, addr: rq.addr, line: rq.data };
+    // With a receipt: a command that waits long for its turn on the home is not taken for a dead home.
+    const answering = this.allowance.take(key).then<JsonObject | null | false>((ok) => (ok ? this.wire.ask(home.node, "push", asked, true) : false));
+    return this.turns.run(key, async () => {
+      const answer = await answering;
+      if (answer === false) return this.refuse(send);
+      if (answer === null || answer.unknown === true) {
+        // The home is gone (no answer), or the session is: the record is stale, and the line is answered as with an unknown cookie.
+        await this.links.records.forget(home).catch((err: unknown) => this.f.ctx.log.warn({ err, dialect: "fuse" }, "fuse session record not removed"));
+        const caller = new PushCaller(this.links, rq.name, rq.addr, null, null);
+        const reply = await dispatch(this.f, caller, rq.data);
+        send(200, reply.line, caller.cookie);
+        reply.after?.();
+        return;
+      }
+      if (typeof answer.line !== "string") return send(200, "main|fail|internal error", undefined);
+      send(200, answer.line, answer.cookie === undefined ? undefined : typeof answer.cookie === "string" ? answer.cookie : null);
+    });
+  }
+
+  private refuse(send: Send): void {
+    this.f.ctx.metrics.protocolErrors.inc({ dialect: "fuse", code: "rate limited" });
+    send(429, "main|fail|rate limited", undefined);
+  }
+
+  private async lineOf(req: IncomingMessage, url: URL): Promise<{ name: string; data: string } | null> {
     let name = url.searchParams.get("name");
     let data = url.searchParams.get("data");
     if (req.method === "POST") {
-      const body = await readBody(req, f.ctx.config.fuse.maxLineBytes * 3 + 1024);
+      const body = await readBody(req, this.f.ctx.config.fuse.maxLineBytes * 3 + 1024);
       if (body === null) return null;
       // A form with a `data` field carries the line there; any other body (curl calls raw text a form too) is the line.
       const form = (req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded") ? new URLSearchParams(body) : null;
@@ -81,35 +190,4 @@ export function pushRoute(f: Fuse, links: HttpLinks, addrOf: (req: IncomingMessa
     }
     return { name: name ?? "", data: data ?? "" };
   }
-
-  return {
-    kind: "http",
-    match: (path) => path === "/push" || path === "/push/",
-    async handle(req: IncomingMessage, res: ServerResponse, url: URL) {
-      if (req.method === "OPTIONS") return origins.preflight(req, res);
-      const headers = origins.cors(req);
-      if (req.method !== "GET" && req.method !== "POST") return sendLine(res, 405, "main|fail|method not allowed", { ...headers, Allow: "GET, POST, OPTIONS" });
-      f.ctx.metrics.framesIn.inc({ dialect: "fuse" });
-      const line = await lineOf(req, url);
-      if (!line) return sendLine(res, 413, "main|fail|line too long", headers);
-      const addr = addrOf(req);
-      const entry = links.find(origins.token(req), line.name);
-      entry?.link.touch();
-      // A session has its own allowance, so users behind one address do not share one.
-      const key = entry ? `s:${entry.link.token}` : `a:${addr}`;
-      if (!allowed(key)) {
-        f.ctx.metrics.protocolErrors.inc({ dialect: "fuse", code: "rate limited" });
-        return turns.run(key, async () => sendLine(res, 429, "main|fail|rate limited", headers));
-      }
-      const caller = new PushCaller(links, origins, req, line.name, addr, entry);
-      // The command runs now; its reply waits for the replies to earlier lines of the same session or address.
-      const replying = dispatch(f, caller, line.data);
-      await turns.run(key, async () => {
-        const reply = await replying;
-        if (caller.cookie) headers["Set-Cookie"] = caller.cookie;
-        sendLine(res, 200, reply.line, headers);
-        reply.after?.();
-      });
-    },
-  };
 }
