@@ -37,7 +37,8 @@ const camel = (snake: string) => snake.toLowerCase().replace(/_([a-z0-9])/g, (_,
 export function fromEnv(env: NodeJS.ProcessEnv): Tree {
   const tree: Tree = {};
   for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith("SWITCHBOARD_") || name === "SWITCHBOARD_CONFIG" || value === undefined) continue;
+    // SWITCHBOARD_CONFIG names the file; SWITCHBOARD_TEST_* are the test suite's own (SWITCHBOARD_TEST_PG).
+    if (!name.startsWith("SWITCHBOARD_") || name === "SWITCHBOARD_CONFIG" || name.startsWith("SWITCHBOARD_TEST_") || value === undefined) continue;
     const path = name.slice("SWITCHBOARD_".length).split("__").map(camel);
     setPath(tree, path, path[path.length - 1] === "data" || path[path.length - 1] === "host" ? value : parseScalar(value));
   }
