@@ -43,8 +43,11 @@ function exited(child: ChildProcess): Promise<void> {
  * Runs a server in its own process so its CPU and memory are its own, not
  * mixed with the clients'. Ready once the port accepts TCP connections.
  */
-export async function spawnServer(args: string[], port: number): Promise<ServerChild> {
-  const child = spawn(process.execPath, args, { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"] });
+export async function spawnServer(args: string[], port: number, env: NodeJS.ProcessEnv = {}): Promise<ServerChild> {
+  // Extra settings go through the environment, not argv: argv shows in `ps`, and a store URL may hold a password.
+  // SWITCHBOARD_TEST_PG (the tests' and this bench's PostgreSQL) is no server setting: the server would refuse it.
+  const { SWITCHBOARD_TEST_PG: _testPg, ...inherited } = process.env;
+  const child = spawn(process.execPath, args, { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"], env: { ...inherited, ...env } });
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-4000);

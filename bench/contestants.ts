@@ -41,31 +41,37 @@ export const wsBatched = rawWs("ws-batched", "ws (shared frame, batched)", "ws-b
 
 const MSG = Buffer.from('"o":"msg"');
 
+/**
+ * Switchboard as a user runs it, on a fresh data folder removed again by stop();
+ * `env` adds settings (the durable scenario's SWITCHBOARD_STORE=postgres://…).
+ */
+export async function startSwitchboard(port: number, env: NodeJS.ProcessEnv = {}): Promise<ServerChild> {
+  const data = await mkdtemp(join(tmpdir(), "sb-bench-"));
+  const args = [
+    ...TSX, "src/cli.ts", "start", "--port", String(port), "--data", data, "--host", "127.0.0.1", "--log-level", "warn",
+    // The flood guard would (rightly) stop one publisher sending thousands of messages a second.
+    "--set", "limits.messagesPerSecond=100000", "--set", "limits.burst=100000",
+    // Receivers send nothing after joining; keep the idle timeout out of the way of a long run.
+    "--set", "instalk.idleMs=3600000",
+  ];
+  const child = await spawnServer(args, port, env).catch(async (err: unknown) => {
+    await rm(data, { recursive: true, force: true });
+    throw err;
+  });
+  return {
+    pid: child.pid,
+    port,
+    async stop() {
+      await child.stop();
+      await rm(data, { recursive: true, force: true });
+    },
+  };
+}
+
 export const switchboard: Contestant = {
   key: "switchboard",
   label: "Switchboard instalk",
-  async start(port) {
-    const data = await mkdtemp(join(tmpdir(), "sb-bench-"));
-    const args = [
-      ...TSX, "src/cli.ts", "start", "--port", String(port), "--data", data, "--host", "127.0.0.1", "--log-level", "warn",
-      // The flood guard would (rightly) stop one publisher sending thousands of messages a second.
-      "--set", "limits.messagesPerSecond=100000", "--set", "limits.burst=100000",
-      // Receivers send nothing after joining; keep the idle timeout out of the way of a long run.
-      "--set", "instalk.idleMs=3600000",
-    ];
-    const child = await spawnServer(args, port).catch(async (err: unknown) => {
-      await rm(data, { recursive: true, force: true });
-      throw err;
-    });
-    return {
-      pid: child.pid,
-      port,
-      async stop() {
-        await child.stop();
-        await rm(data, { recursive: true, force: true });
-      },
-    };
-  },
+  start: (port) => startSwitchboard(port),
   url: (port) => `ws://127.0.0.1:${port}/websocket`,
   async handshake(ws, _role, room) {
     await exchange(ws, JSON.stringify({ v: "0.1" }), (t) => t.startsWith('{"welcome"'));

@@ -1,6 +1,10 @@
 import { parseArgs } from "node:util";
 
+export type Scenario = "fanout" | "durable";
+
 export interface BenchOptions {
+  /** fanout (default): fan-out throughput and idle memory against the baselines; durable: stored-message throughput per store. */
+  scenario: Scenario;
   clients: number;
   messages: number;
   idle: number;
@@ -8,17 +12,37 @@ export interface BenchOptions {
   /** Contestant keys to run; all when empty. */
   only: string[];
   quick: boolean;
+  /** durable: sender counts to measure, each sender in a room of its own. */
+  senders: number[];
+  /** durable: messages each sender keeps in flight. */
+  inFlight: number;
+  /** durable: seconds each measurement runs (at most 10). */
+  seconds: number;
+  /** durable: the PostgreSQL server to make a throwaway database on (an admin URL); skipped when unreachable. */
+  pg: string;
 }
 
 const HELP = `npm run bench -- [options]
+
+  --scenario <s>   fanout (default): the run below; durable: stored messages per second
+                   on SQLite and PostgreSQL against the raw insert rate of each
 
   --clients <n>    receivers in the fan-out room (default 1000)
   --messages <n>   messages the publisher sends (default 2000)
   --idle <n>       idle connections for the memory measure (default 5000)
   --cap <s>        longest a fan-out round may take before it is cut off (default 20)
   --only <keys>    comma list of: ws, ws-batched, switchboard, socket.io
-  --quick          a tiny run: 100 clients, 200 messages, 500 idle
+  --quick          a tiny run: 100 clients, 200 messages, 500 idle (durable: 10 senders, 3 s)
+
+durable scenario:
+  --senders <list> comma list of sender counts (default 10,50,200)
+  --in-flight <n>  messages each sender keeps unacknowledged (default 20)
+  --seconds <n>    length of each measurement, 1..10 (default 5)
+  --pg <url>       PostgreSQL admin URL (default $SWITCHBOARD_TEST_PG or postgres://postgres@127.0.0.1:5432/postgres)
 `;
+
+const SCENARIOS: Scenario[] = ["fanout", "durable"];
+const DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres";
 
 const positive = (name: string, value: string | undefined, fallback: number) => {
   if (value === undefined) return fallback;
@@ -37,6 +61,11 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       cap: { type: "string" },
       only: { type: "string" },
       quick: { type: "boolean", default: false },
+      scenario: { type: "string" },
+      senders: { type: "string" },
+      "in-flight": { type: "string" },
+      seconds: { type: "string" },
+      pg: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -45,7 +74,16 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     return null;
   }
   const quick = values.quick ?? false;
+  const scenario = (values.scenario ?? "fanout") as Scenario;
+  if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(", ")}, got ${values.scenario}`);
+  const seconds = positive("seconds", values.seconds, quick ? 3 : 5);
+  if (seconds > 10) throw new Error("--seconds is at most 10: each measurement stays bounded");
   return {
+    scenario,
+    senders: values.senders ? values.senders.split(",").map((n) => positive("senders", n.trim(), 0)) : quick ? [10] : [10, 50, 200],
+    inFlight: positive("in-flight", values["in-flight"], 20),
+    seconds,
+    pg: values.pg ?? process.env.SWITCHBOARD_TEST_PG ?? DEFAULT_PG,
     clients: positive("clients", values.clients, quick ? 100 : 1000),
     messages: positive("messages", values.messages, quick ? 200 : 2000),
     idle: positive("idle", values.idle, quick ? 500 : 5000),

@@ -1,14 +1,17 @@
 // npm run bench: fan-out throughput and idle memory of Switchboard against the
 // raw `ws` baselines and Socket.IO, measured in one run so the ratios compare
 // like with like. Loopback only; every server runs in a child process of its own.
+// `--scenario durable` measures stored-message throughput instead (durable.ts).
 import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { cpus, loadavg, totalmem } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { freePort, type ServerChild } from "./child.js";
 import { socketIo, switchboard, wsBatched, wsNaive, type Contestant } from "./contestants.js";
+import { durable } from "./durable.js";
 import { fanout } from "./fanout.js";
 import { idle } from "./idle.js";
-import { parseOptions } from "./options.js";
+import { machine } from "./machine.js";
+import { parseOptions, type BenchOptions } from "./options.js";
 import { table, type Row } from "./report.js";
 
 function installed(name: string): boolean {
@@ -30,9 +33,16 @@ async function withServer<T>(c: Contestant, measure: (server: ServerChild) => Pr
   }
 }
 
+/** The options this scenario used: the durable scenario's own stay out of its results. */
+function fanoutOptions(opts: BenchOptions) {
+  const { clients, messages, idle: idleCount, capSeconds, only, quick } = opts;
+  return { clients, messages, idle: idleCount, capSeconds, only, quick };
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   if (!opts) return;
+  if (opts.scenario === "durable") return durable(opts);
   const haveSocketIo = installed("socket.io");
   if (!haveSocketIo) process.stdout.write("socket.io is not installed: skipping it (npm install -D socket.io)\n");
   const all = [wsNaive, wsBatched, switchboard, ...(haveSocketIo ? [socketIo] : [])];
@@ -64,12 +74,8 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write(`\n${table(rows)}\n`);
-  const machine = {
-    cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", memoryBytes: totalmem(), node: process.version,
-    loadAverage: { before: loadBefore, after: loadavg()[0] },
-  };
   await mkdir("bench/results", { recursive: true });
-  await writeFile("bench/results/latest.json", `${JSON.stringify({ date: new Date().toISOString(), machine, options: opts, results: rows }, null, 2)}\n`);
+  await writeFile("bench/results/latest.json", `${JSON.stringify({ date: new Date().toISOString(), machine: machine(loadBefore), options: fanoutOptions(opts), results: rows }, null, 2)}\n`);
   process.stdout.write("\nwritten to bench/results/latest.json\n");
 }
 

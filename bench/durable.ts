@@ -1,0 +1,122 @@
+// npm run bench -- --scenario durable: how many messages a second Switchboard
+// stores and acknowledges, on SQLite and (when reachable) PostgreSQL, next to
+// how fast the same database takes rows of the same shape with no server in the
+// way. The ratio is the price of everything between the socket and the commit.
+// Loopback only; the server runs in a child process; every measurement is bounded.
+import { mkdir, writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { redactUrl } from "../src/engine/redact.js";
+import { freePort, type ServerChild } from "./child.js";
+import { startSwitchboard } from "./contestants.js";
+import { machine } from "./machine.js";
+import type { BenchOptions } from "./options.js";
+import { createBenchDatabase } from "./pg-database.js";
+import { rawPostgres, rawSqlite, type RawInsertResult } from "./raw-insert.js";
+import { measureSenders, type SendersResult } from "./senders.js";
+
+export interface DurableRow extends SendersResult {
+  /** Stored msgs/s over the raw insert rate of the same database. */
+  ofRaw: number | null;
+}
+
+export interface DurableBackend {
+  store: "sqlite" | "postgres";
+  raw: RawInsertResult | null;
+  runs: DurableRow[];
+  skipped?: string;
+  error?: string;
+}
+
+const RESULTS = "bench/results/durable.json";
+
+const num = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const say = (line: string) => process.stdout.write(line);
+
+/** Every sender count against one server; a failed count is reported and the next one still runs. */
+async function measureAll(backend: DurableBackend, opts: BenchOptions, env: NodeJS.ProcessEnv): Promise<void> {
+  const server: ServerChild = await startSwitchboard(await freePort(), env);
+  try {
+    for (const n of opts.senders) {
+      say(`${backend.store}: ${n} senders × ${opts.inFlight} in flight, ${opts.seconds}s… `);
+      const r = await measureSenders(server, `durable-${n}`, n, opts.inFlight, opts.seconds);
+      backend.runs.push({ ...r, ofRaw: null });
+      say(`${num(r.perSecond)} msgs/s (p50 ${num(r.p50Ms, 1)} ms, p99 ${num(r.p99Ms, 1)} ms)${r.errors ? `, ${r.errors} errors` : ""}${r.consistent ? "" : ", INCONSISTENT nr"}\n`);
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+async function sqliteBackend(opts: BenchOptions): Promise<DurableBackend> {
+  const backend: DurableBackend = { store: "sqlite", raw: null, runs: [] };
+  try {
+    await measureAll(backend, opts, {});
+    say(`sqlite: raw insert, ${opts.seconds}s… `);
+    backend.raw = await rawSqlite(opts.seconds);
+    say(`${num(backend.raw.rowsPerSecond)} rows/s\n`);
+  } catch (err) {
+    backend.error = err instanceof Error ? err.message : String(err);
+    say(`failed: ${backend.error}\n`);
+  }
+  return backend;
+}
+
+async function postgresBackend(opts: BenchOptions): Promise<DurableBackend> {
+  const backend: DurableBackend = { store: "postgres", raw: null, runs: [] };
+  const db = await createBenchDatabase(opts.pg);
+  if ("unreachable" in db) {
+    backend.skipped = `PostgreSQL not reachable at ${redactUrl(opts.pg)} (${db.unreachable})`;
+    say(`postgres: skipped — ${backend.skipped}\n`);
+    return backend;
+  }
+  try {
+    // Through the environment: the URL may carry a password, and argv is public.
+    await measureAll(backend, opts, { SWITCHBOARD_STORE: db.url });
+    say(`postgres: raw insert, ${opts.seconds}s… `);
+    backend.raw = await rawPostgres(db.url, opts.seconds);
+    say(`${num(backend.raw.rowsPerSecond)} rows/s\n`);
+  } catch (err) {
+    // pg and the server name host and port at most; the URL never goes into a message unredacted.
+    backend.error = (err instanceof Error ? err.message : String(err)).replaceAll(db.url, redactUrl(db.url));
+    say(`failed: ${backend.error}\n`);
+  } finally {
+    await db.drop().catch((err: unknown) => say(`postgres: could not drop the bench database: ${String(err)}\n`));
+  }
+  return backend;
+}
+
+function table(backends: DurableBackend[]): string {
+  const header = ["store", "senders", "msgs/s", "p50 ms", "p99 ms", "server CPU s", "raw rows/s", "of raw"];
+  const lines: string[][] = [];
+  for (const b of backends) {
+    if (b.skipped) lines.push([b.store, "-", "skipped", "", "", "", "", ""]);
+    for (const r of b.runs) {
+      lines.push([
+        b.store, String(r.senders), `${num(r.perSecond)}${r.consistent ? "" : " (!)"}`, num(r.p50Ms, 1), num(r.p99Ms, 1),
+        num(r.serverCpuSeconds, 2), b.raw ? num(b.raw.rowsPerSecond) : "-", r.ofRaw === null ? "-" : `${num(r.ofRaw * 100, 1)}%`,
+      ]);
+    }
+  }
+  const widths = header.map((h, col) => Math.max(h.length, ...lines.map((l) => l[col].length)));
+  const format = (cells: string[]) => cells.map((c, col) => (col === 0 ? c.padEnd(widths[col]) : c.padStart(widths[col]))).join("  ");
+  const out = [format(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(format)];
+  for (const b of backends) if (b.error) out.push(`${b.store}: ${b.error}`);
+  return out.join("\n");
+}
+
+export async function durable(opts: BenchOptions): Promise<void> {
+  say(`durable: senders ${opts.senders.join(", ")} × ${opts.inFlight} in flight, ${opts.seconds}s each; raw inserts ${opts.seconds}s\n`);
+  const loadBefore = loadavg()[0];
+  if (loadBefore > cpus().length / 2) {
+    say(`note: load average ${loadBefore.toFixed(1)} on ${cpus().length} cores; server, clients and database share them\n`);
+  }
+  const backends = [await sqliteBackend(opts), await postgresBackend(opts)];
+  for (const b of backends) {
+    for (const r of b.runs) r.ofRaw = b.raw ? r.perSecond / b.raw.rowsPerSecond : null;
+  }
+  say(`\n${table(backends)}\n`);
+  const options = { senders: opts.senders, inFlight: opts.inFlight, seconds: opts.seconds, pg: redactUrl(opts.pg) };
+  await mkdir("bench/results", { recursive: true });
+  await writeFile(RESULTS, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(loadBefore), options, results: backends }, null, 2)}\n`);
+  say(`\nwritten to ${RESULTS}\n`);
+}
