@@ -167,7 +167,7 @@ describe("a fleet of three nodes behind HAProxy", { skip: skip ?? undefined }, (
     await writer.initialize(await anon());
     const reader = new ReallyClient(await socket(n[2], "/v0.1/socket"));
     await reader.initialize(await anon());
-    const name = unique("fleet");
+    const name = unique("really-fleet");
     assert.equal((await writer.request("create", { r: "/rooms/", body: { name } })).error, undefined);
     await reader.request("read", { r: `/rooms/${name}/messages/`, cmdOpts: { subscribe: true } });
     await writer.request("create", { r: `/rooms/${name}/messages/`, body: { body: "across" } });
