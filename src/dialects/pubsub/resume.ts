@@ -1,17 +1,22 @@
 import { resumeRequest, reason } from "./frames.js";
 import { TopicPermissions } from "./permissions.js";
-import { membersFields, successFrame, wireUser } from "./render.js";
+import { membersFields, pushId, successFrame, wireUser } from "./render.js";
 import type { PubsubSession, Request } from "./session.js";
 import { topicRef, type TopicRef } from "./topic-names.js";
+import { topicChannels } from "../../core/topics/channels.js";
 
 /**
- * The client's own last push id can only move the cursor back (to replay what
- * was written but never read), never past what the server sent.
+ * The client's own last push id is what it knows it processed: it wins over
+ * the session's stored cursor in both directions — back, to replay what was
+ * written but never read; forward, past a checkpoint a crash left stale, so
+ * nothing is replayed twice — as long as it names a stored message of this
+ * very topic. Anything else leaves the stored cursor.
  */
-function clientCursor(pushId: string | undefined, written: number | null): number | null {
-  if (pushId === undefined || written === null) return written;
-  const seq = Number(pushId.split(".")[0]);
-  return Number.isSafeInteger(seq) && seq >= 0 && seq < written ? seq : written;
+function clientCursor(id: string | undefined, written: number | null, topic: string, last: number): number | null {
+  if (id === undefined) return written;
+  const seq = Number(id.split(".")[0]);
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq > last || id !== pushId(topic, seq)) return written;
+  return seq;
 }
 
 /**
@@ -28,9 +33,14 @@ export async function resume(s: PubsubSession, req: Request): Promise<void> {
   const user = record.user;
   // Topics the configuration no longer allows are not restored.
   const permissions = new TopicPermissions(config.pubsub.topics, user.id);
-  const entries = Object.entries(record.cursors)
-    .filter(([wire]) => permissions.canSubscribe(wire))
-    .map(([wire, cursor]): [TopicRef, number | null] => [topicRef(wire, user.id), clientCursor(received[wire], cursor)]);
+  const entries: Array<[TopicRef, number | null]> = [];
+  for (const [wire, cursor] of Object.entries(record.cursors)) {
+    if (!permissions.canSubscribe(wire)) continue;
+    const ref = topicRef(wire, user.id);
+    const claimed = received[wire];
+    const last = claimed === undefined || ref.kind === "presence" ? 0 : await core.store.history.lastSeq(topicChannels.stream(ref.canonical));
+    entries.push([ref, ref.kind === "presence" ? cursor : clientCursor(claimed, cursor, ref.canonical, last)]);
+  }
   // A replay the socket could not hold would end in a cut-off connection, i.e. a partial one.
   const plan = await s.subs.restore(entries, config.limits.maxQueueBytes / 2);
   if (!plan) return s.refuse(req.op, req.id, 404);
