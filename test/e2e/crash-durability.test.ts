@@ -155,7 +155,7 @@ async function trial(n: number): Promise<Figures> {
     const replay: number[] = [];
     again.send({ op: "pub", type: "request", id: "fence", topics: [topic], data: -1 });
     for (;;) {
-      const f = await again.waitFor((x) => x.op === "mesg");
+      const f = (await again.waitFor((x) => x.op === "mesg")) as Frame;
       if (f.data === -1) break;
       replay.push(f.data);
     }
@@ -169,7 +169,7 @@ async function trial(n: number): Promise<Figures> {
     reader.send({ tag: 1, cmd: "initialize", accessToken: anon.accessToken });
     await reader.waitFor((f) => f.tag === 1);
     reader.send({ tag: 2, cmd: "get", r: doc });
-    const kept = await reader.waitFor((f) => f.tag === 2);
+    const kept = (await reader.waitFor((f) => f.tag === 2)) as Frame;
     assert.ok((kept.rev as number) >= reallyAcked, `rev ${kept.rev} holds acknowledged rev ${reallyAcked}`);
     assert.deepEqual(kept.body.items, Array.from({ length: (kept.rev as number) - 1 }, (_, i) => i + 1));
     return { instalkAcked: instalkAcked.size, pubsubAcked: pubsubAcked.size, reallyAcked };
