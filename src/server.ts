@@ -8,6 +8,8 @@ import { randomId } from "./core/identity.js";
 import type { JsonObject } from "./core/json.js";
 import { Core } from "./core/core.js";
 import { apis } from "./api/registry.js";
+import { Clients } from "./connection/clients.js";
+import { HttpFleet } from "./connection/http-fleet.js";
 import { dialects } from "./dialects/registry.js";
 import type { Dialect } from "./dialects/types.js";
 import { NodeLiveness } from "./engine/broker/liveness.js";
@@ -70,7 +72,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const metrics = new Metrics();
   const wheel = new TimerWheel();
   metrics.watchTimers(() => wheel.pending);
-  const ctx = { core, config, log, metrics, wheel };
+  const clients = new Clients(core, config, log, metrics, wheel);
+  const ctx = { core, config, log, metrics, wheel, clients };
   const speakers: Dialect[] = dialects.map((make) => make(ctx));
   let ready = false;
   const transport = createHttpTransport({
@@ -85,8 +88,12 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     isReady: () => ready,
     unavailable: () => (!store.healthy() ? "store unreachable" : !broker.healthy() ? "broker unreachable" : null),
     trustedProxies: config.trustedProxies,
+    nodeId,
+    wheel,
   });
   const { server, connections } = transport;
+  // HTTP sessions in a fleet: requests that reach another node are carried to the session's node over the broker.
+  transport.sessions.forwarder = new HttpFleet(core, log, transport.sessions);
 
   // Before accepting anyone: starting clears what an earlier process with this node id left behind.
   let port = config.port;
@@ -130,7 +137,7 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     ready = false;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await Promise.allSettled(speakers.map((d) => d.drain?.()));
+    await Promise.allSettled([clients.drain(), ...speakers.map((d) => d.drain?.())]);
     for (const conn of connections) conn.close(1001, "server shutting down");
     const deadline = Date.now() + CLOSE_WAIT_MS;
     while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -1,11 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
-import type { HttpRefusal, OwnedRoute, WsRoute } from "./routes.js";
+import type { EndpointRoute, HttpRefusal, OwnedRoute } from "./routes.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
-import { decideClientAddress } from "./client-address.js";
-import { WsConnection } from "./ws-connection.js";
+import { clientAddress, decideClientAddress } from "./client-address.js";
+import { HttpSessions } from "./http-sessions.js";
+import type { TimerWheel } from "./timer-wheel.js";
+import type { SlowReaderHook, Transport, TransportKind } from "./transport.js";
+import { WsTransport } from "./ws-transport.js";
 
 export interface HttpServerOptions {
   routes: OwnedRoute[];
@@ -19,12 +22,18 @@ export interface HttpServerOptions {
   unavailable?(): string | null;
   /** Peers whose X-Forwarded-For is believed (the load balancers in front). */
   trustedProxies?: readonly string[];
+  /** Minted into HTTP session ids, so any node of a fleet can tell where a session lives. */
+  nodeId: string;
+  wheel: TimerWheel;
 }
 
-export interface HttpTransport {
+export interface HttpFront {
   server: Server;
-  connections: Set<WsConnection>;
-  /** Open WebSocket connections per dialect: what the node registry reports. */
+  /** Every open transport, whatever its kind: shutdown closes what the dialects left. */
+  connections: Set<Transport>;
+  /** The SSE and long-poll sessions of this node (the fleet layer reaches them through this). */
+  sessions: HttpSessions;
+  /** Open connections per dialect: what the node registry reports. */
   countsByDialect(): Record<string, number>;
 }
 
@@ -52,12 +61,55 @@ function parseTarget(req: IncomingMessage): URL | null {
 
 const BAD_TARGET = { code: 400, reason: "bad request target" };
 
-/** One HTTP server on one port: built-in probes, dialect HTTP routes, and WebSocket upgrades routed by path. */
-export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
+const HTTP_TRANSPORTS = ["sse", "poll"] as const;
+
+/** `<endpoint>/sse` or `<endpoint>/poll` (a trailing slash allowed): the transport and the endpoint's own path. */
+function httpTransportOf(path: string): { kind: "sse" | "poll"; base: string } | null {
+  const trimmed = path.endsWith("/") ? path.slice(0, -1) : path;
+  for (const kind of HTTP_TRANSPORTS) {
+    if (trimmed.endsWith(`/${kind}`)) return { kind, base: trimmed.slice(0, -kind.length - 1) };
+  }
+  return null;
+}
+
+const serves = (route: EndpointRoute, kind: TransportKind) => route.transports?.includes(kind) ?? true;
+
+/** One HTTP server on one port: built-in probes, HTTP routes, and client endpoints over WebSocket, SSE and long-poll. */
+export function createHttpTransport(opts: HttpServerOptions): HttpFront {
   const { routes, log, metrics } = opts;
-  const connections = new Set<WsConnection>();
+  const connections = new Set<Transport>();
   const counts = new Map<string, number>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, clientTracking: false });
+  const onSlowReader: SlowReaderHook = (t) => {
+    metrics.slowReaders.inc();
+    log.warn({ conn: t.id }, "slow reader disconnected");
+  };
+
+  /** One log line and one gauge move per open and per close, for every dialect and transport alike. */
+  function track(t: Transport, dialect: string): (code: number) => void {
+    connections.add(t);
+    counts.set(dialect, (counts.get(dialect) ?? 0) + 1);
+    metrics.connections.inc({ dialect });
+    log.info({ conn: t.id, dialect, transport: t.kind, remote: t.remoteAddress }, "connection opened");
+    let done = false;
+    return (code) => {
+      if (done) return;
+      done = true;
+      connections.delete(t);
+      counts.set(dialect, (counts.get(dialect) ?? 1) - 1);
+      metrics.connections.dec({ dialect });
+      log.info({ conn: t.id, dialect, transport: t.kind, code }, "connection closed");
+    };
+  }
+
+  const sessions = new HttpSessions({
+    nodeId: opts.nodeId,
+    wheel: opts.wheel,
+    maxQueueBytes: opts.maxQueueBytes,
+    maxPayload: opts.maxPayload,
+    onSlowReader,
+    track,
+  });
 
   const trusted = new Set(opts.trustedProxies ?? []);
   const server = createServer((req, res) => {
@@ -84,9 +136,32 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
       res.writeHead(200, { "content-type": metrics.registry.contentType });
       return void res.end(text);
     }
-    const found = routes.find(({ route }) => route.kind === "http" && route.match(url.pathname));
-    if (found && found.route.kind === "http") return found.route.handle(req, res, url);
+    const asked = httpTransportOf(url.pathname);
+    for (const { owner, route } of routes) {
+      if (route.kind === "http" && route.match(url.pathname)) return route.handle(req, res, url);
+      if (route.kind === "endpoint" && asked && serves(route, asked.kind) && route.match(asked.base)) return endpointHttp(owner, route, asked.kind, asked.base, req, res, url);
+    }
     sendJson(res, 404, { code: 404, reason: "not found" });
+  }
+
+  /** A request to an endpoint's HTTP transport: one naming its session goes to it; one without opens a session. */
+  async function endpointHttp(owner: string, route: EndpointRoute, kind: "sse" | "poll", base: string, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const sid = url.searchParams.get("sid");
+    if (sid !== null) return sessions.serve(kind, sid, req, res);
+    if (req.method !== "GET") return sendJson(res, 405, { code: 405, reason: "GET opens a session; other methods name one with ?sid=" }, { Allow: "GET" });
+    if (!opts.isReady()) return sendJson(res, 503, { code: 503, reason: "draining" });
+    // The dialect sees its endpoint's URL, whichever transport was asked for.
+    const endpoint = new URL(url);
+    endpoint.pathname = base;
+    const refusal = await route.refuse?.(req, endpoint);
+    if (refusal) {
+      res.writeHead(refusal.status, { "Content-Type": "application/json", ...refusal.headers, "Content-Length": String(Buffer.byteLength(refusal.body)) });
+      return void res.end(refusal.body);
+    }
+    // Gone while it was checked: a session opened now would never be used.
+    if (req.socket.destroyed) return;
+    const transport = sessions.open(kind, req, res, clientAddress(req), owner);
+    route.accept(transport, req, endpoint);
   }
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -94,31 +169,17 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
     const remote = decideClientAddress(req, trusted);
     const url = parseTarget(req);
     if (!url) return refuseUpgrade(socket, { status: 400, body: JSON.stringify(BAD_TARGET) });
-    const found = routes.find(({ route }) => route.kind === "ws" && route.match(url.pathname));
-    const route = found?.route as WsRoute | undefined;
+    const found = routes.find(({ route }) => route.kind === "endpoint" && serves(route, "websocket") && route.match(url.pathname));
+    const route = found?.route.kind === "endpoint" ? found.route : undefined;
     if (!found || !route) return refuseUpgrade(socket, { status: 404, body: JSON.stringify({ code: 404, reason: "not found" }) });
     if (!opts.isReady()) return refuseUpgrade(socket, { status: 503, body: JSON.stringify({ code: 503, reason: "draining" }) });
     void Promise.resolve(route.refuse?.(req, url) ?? null)
       .then((refusal) => {
         if (refusal) return refuseUpgrade(socket, refusal);
         wss.handleUpgrade(req, socket, head, (ws) => {
-          const conn = new WsConnection(ws, socket, remote, opts.maxQueueBytes, (c) => {
-            metrics.slowReaders.inc();
-            log.warn({ conn: c.id }, "slow reader disconnected");
-          });
-          // One log line and one gauge move per open and per close, for every dialect alike.
-          const dialect = found.owner;
-          connections.add(conn);
-          counts.set(dialect, (counts.get(dialect) ?? 0) + 1);
-          metrics.connections.inc({ dialect });
-          log.info({ conn: conn.id, dialect, remote }, "connection opened");
-          ws.once("close", (code: number) => {
-            connections.delete(conn);
-            counts.set(dialect, (counts.get(dialect) ?? 1) - 1);
-            metrics.connections.dec({ dialect });
-            log.info({ conn: conn.id, dialect, code }, "connection closed");
-          });
-          route.accept(conn, req, url);
+          const transport = new WsTransport(ws, socket, remote, opts.maxQueueBytes, onSlowReader);
+          ws.once("close", track(transport, found.owner));
+          route.accept(transport, req, url);
         });
       })
       .catch((err: unknown) => {
@@ -128,5 +189,5 @@ export function createHttpTransport(opts: HttpServerOptions): HttpTransport {
   });
 
   server.on("clientError", (_err, socket) => socket.destroy());
-  return { server, connections, countsByDialect: () => Object.fromEntries(counts) };
+  return { server, connections, sessions, countsByDialect: () => Object.fromEntries(counts) };
 }

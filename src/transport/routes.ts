@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { WsConnection } from "./ws-connection.js";
+import type { Transport, TransportKind } from "./transport.js";
 
 export interface HttpRefusal {
   status: number;
@@ -7,12 +7,25 @@ export interface HttpRefusal {
   body: string;
 }
 
-export interface WsRoute {
-  kind: "ws";
+/**
+ * Where clients connect to a dialect: a WebSocket upgrade on the endpoint's
+ * path and, unless `transports` says otherwise, the HTTP transports under it
+ * (`<path>/sse`, `<path>/poll`). Whatever carries the client, the dialect gets
+ * a `Transport`.
+ */
+export interface EndpointRoute {
+  kind: "endpoint";
+  /** Matches the endpoint's own path (the WebSocket one); the HTTP transports add their suffix to it. */
   match(path: string): boolean;
-  /** A refusal answers the upgrade request with plain HTTP instead of a WebSocket. */
+  /** Which transports serve this endpoint; all three when absent. */
+  transports?: readonly TransportKind[];
+  /**
+   * Checked before a client gets a connection (an upgrade, or the request that
+   * opens an HTTP session): a refusal answers with plain HTTP instead. `url` is
+   * the endpoint's, whatever transport was asked for.
+   */
   refuse?(req: IncomingMessage, url: URL): HttpRefusal | null | Promise<HttpRefusal | null>;
-  accept(conn: WsConnection, req: IncomingMessage, url: URL): void;
+  accept(transport: Transport, req: IncomingMessage, url: URL): void;
 }
 
 export interface HttpRoute {
@@ -21,7 +34,7 @@ export interface HttpRoute {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void | Promise<void>;
 }
 
-export type Route = WsRoute | HttpRoute;
+export type Route = EndpointRoute | HttpRoute;
 
 /** A route and who it belongs to ("instalk", "api"): the label on its connection metrics and logs. */
 export interface OwnedRoute {

@@ -89,3 +89,22 @@ export class TimerWheel {
     this.slotOf.clear();
   }
 }
+
+/** Runs `run` every `ms` on the wheel (which fires each item once), until the returned function is called. */
+export function repeat(wheel: TimerWheel, ms: number, run: (now: number) => void): () => void {
+  let stopped = false;
+  const item: Timed = {
+    deadline: Date.now() + ms,
+    onDeadline(now) {
+      if (stopped) return;
+      run(now);
+      item.deadline = now + ms;
+      wheel.schedule(item);
+    },
+  };
+  wheel.schedule(item);
+  return () => {
+    stopped = true;
+    wheel.cancel(item);
+  };
+}

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { readBody } from "../../transport/http-body.js";
 
 export const COOKIE = "fuse";
 
@@ -83,15 +84,8 @@ function cookieOf(req: IncomingMessage): string | null {
 }
 
 /** The body as text, or null when it is over `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+export async function readText(req: IncomingMessage, limit: number): Promise<string | null> {
+  return (await readBody(req, limit))?.toString("utf8") ?? null;
 }
 
 export function sendLine(res: ServerResponse, status: number, line: string, headers: Record<string, string>): void {

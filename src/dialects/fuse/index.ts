@@ -4,7 +4,7 @@ import type { Dialect, DialectContext } from "../types.js";
 import { FuseAccounts } from "./accounts.js";
 import type { Fuse } from "./context.js";
 import { Origins } from "./http.js";
-import { FleetWire } from "./fleet.js";
+import { fuseWire } from "./fleet.js";
 import { HttpLinks } from "./links.js";
 import type { PullRelay } from "./pull-relay.js";
 import { pullRoute } from "./pull.js";
@@ -29,9 +29,8 @@ export function fuse(ctx: DialectContext): Dialect {
     logins: new LoginLimiter(ctx.core.broker.counters, "fuse-login", auth.loginFailuresPerName, auth.loginFailuresPerAddress, auth.loginWindowSeconds * 1000),
     origins: new Origins(ctx.config.fuse.allowedOrigins),
   };
-  const sockets = new Set<FuseSocket>();
   // HTTP sessions in a fleet: pushes and pulls that land on another node reach the session's home over the broker.
-  const wire = new FleetWire(f);
+  const wire = fuseWire(f);
   const links = new HttpLinks(f, wire);
   const pushes = new Pushes(f, links, wire);
   /** Pulls held here for sessions of other nodes, by id. */
@@ -54,18 +53,17 @@ export function fuse(ctx: DialectContext): Dialect {
       pushes.route(addrOf),
       pullRoute(f, links, wire, relays),
       {
-        kind: "ws",
+        // fuse keeps its own URLs: /push and /pull are its HTTP transport, so this endpoint is WebSocket only.
+        kind: "endpoint",
+        transports: ["websocket"],
         match: (path) => path === "/fuse" || path === "/fuse/",
-        accept(conn, req, url) {
-          const socket = new FuseSocket(f, conn, url.searchParams.get("name") ?? "", addrOf(req));
-          sockets.add(socket);
-          req.socket.once("close", () => sockets.delete(socket));
+        accept(transport, req, url) {
+          new FuseSocket(f, transport, url.searchParams.get("name") ?? "", addrOf(req));
         },
       },
     ],
     async drain() {
-      // fuse has no goodbye line: sockets get a 1001 close, pulls simply end.
-      for (const socket of sockets) socket.end(1001, "server shutting down");
+      // fuse has no goodbye line: sockets get the connection layer's 1001 close, pulls simply end.
       for (const relay of [...relays.values()]) relay.end();
       await links.closeAll();
     },

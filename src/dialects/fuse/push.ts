@@ -6,10 +6,10 @@ import type { HttpRoute } from "../types.js";
 import type { Caller, Fuse } from "./context.js";
 import { dispatch } from "./dispatch.js";
 import type { FleetWire, Reply as Answer } from "./fleet.js";
-import { readBody, sendLine } from "./http.js";
+import { readText, sendLine } from "./http.js";
 import { sidOf, type Home } from "./link-records.js";
 import type { HttpLinks, LinkEntry } from "./links.js";
-import { PushAllowance } from "./push-allowance.js";
+import { FleetAllowance } from "../../connection/fleet-allowance.js";
 import type { FuseSession } from "./session.js";
 
 /** One `/push` request as the dispatcher sees it, on the node that runs it (the session's home). */
@@ -73,14 +73,14 @@ export class Pushes {
   private readonly turns = new KeyedQueue();
   /** Pushes whose session may be elsewhere are looked up one at a time per cookie (or name), so they keep their order. */
   private readonly lookups = new KeyedQueue();
-  private readonly allowance: PushAllowance;
+  private readonly allowance: FleetAllowance;
 
   constructor(
     private readonly f: Fuse,
     private readonly links: HttpLinks,
     private readonly wire: FleetWire,
   ) {
-    this.allowance = new PushAllowance(f);
+    this.allowance = new FleetAllowance(f.ctx.core.broker.counters, f.ctx.config, "fuse-push", f.ctx.log);
   }
 
   route(addrOf: (req: IncomingMessage) => string): HttpRoute {
@@ -179,7 +179,7 @@ export class Pushes {
     let name = url.searchParams.get("name");
     let data = url.searchParams.get("data");
     if (req.method === "POST") {
-      const body = await readBody(req, this.f.ctx.config.fuse.maxLineBytes * 3 + 1024);
+      const body = await readText(req, this.f.ctx.config.fuse.maxLineBytes * 3 + 1024);
       if (body === null) return null;
       // A form with a `data` field carries the line there; any other body (curl calls raw text a form too) is the line.
       const form = (req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded") ? new URLSearchParams(body) : null;

@@ -1,6 +1,7 @@
-import { TokenBucket } from "../../core/rate-limit.js";
-import type { Identity, OutFrame } from "../../core/types.js";
-import type { WsConnection } from "../../transport/ws-connection.js";
+import type { Identity } from "../../core/types.js";
+import { ClientConnection } from "../../connection/client-connection.js";
+import type { Handlers, Protocol } from "../../connection/protocol.js";
+import type { Transport } from "../types.js";
 import type { Caller, Fuse } from "./context.js";
 import { dispatch } from "./dispatch.js";
 import { FuseSession, type Outlet } from "./session.js";
@@ -8,30 +9,35 @@ import { FuseSession, type Outlet } from "./session.js";
 /** Close code for a socket whose user logged in somewhere else. */
 export const REPLACED = 4000;
 
+const fail = (reason: string) => ({ text: `main|fail|${reason}`, code: reason });
+
+/** Lines over a WebSocket: one per text frame. How long a line may be is the dispatcher's rule, the same for every fuse transport. */
+const fuseProtocol: Protocol<string> = {
+  name: "fuse",
+  format: "text",
+  maxFrameBytes: () => Number.POSITIVE_INFINITY,
+  // A line may end in one newline, which is not part of it.
+  read: (text) => ({ ok: true, request: (text as string).replace(/\r?\n$/, "") }),
+  refuse(r) {
+    if (r.kind === "binary") return fail("line invalid");
+    if (r.kind === "overloaded") return { ...fail("rate limited"), close: { code: 1008, reason: "too many lines waiting" } };
+    return fail("rate limited");
+  },
+};
+
 /** `/fuse`: one line per text frame; replies and broadcasts share the socket, which is the session. */
-export class FuseSocket implements Caller {
+export class FuseSocket implements Caller, Handlers<string> {
   private current: FuseSession | null = null;
-  private chain: Promise<void> = Promise.resolve();
-  private readonly bucket: TokenBucket;
-  private closing = false;
-  /** Lines for the session while a command runs: they follow its reply, as they were caused by it or came before it. */
-  private pending: Array<OutFrame | string> | null = null;
-  private readonly out: Outlet = {
-    write: (line) => {
-      if (this.pending) this.pending.push(line);
-      else this.conn.send(line);
-    },
-  };
+  private readonly conn: ClientConnection<string>;
+  private readonly out: Outlet = { write: (line) => this.conn.push(line) };
 
   constructor(
     private readonly f: Fuse,
-    private readonly conn: WsConnection,
+    transport: Transport,
     readonly name: string,
     readonly addr: string,
   ) {
-    const limits = f.ctx.config.limits;
-    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.burst);
-    conn.bind({ onFrame: (data, isBinary) => this.onFrame(data, isBinary), onClose: () => this.onClose() });
+    this.conn = new ClientConnection(f.ctx.clients, transport, fuseProtocol, this);
   }
 
   session(): FuseSession | null {
@@ -44,6 +50,7 @@ export class FuseSocket implements Caller {
     if (old && old.user.id !== user.id) await old.serial(() => old.end());
     const session = new FuseSession(this.f, user, this.addr, this.out, () => this.replaced(session));
     this.current = session;
+    this.conn.actAs(user.id);
     return session.start();
   }
 
@@ -51,50 +58,30 @@ export class FuseSocket implements Caller {
     this.current = null;
   }
 
-  end(code: number, reason: string): void {
-    this.closing = true;
-    this.conn.close(code, reason);
-  }
-
   private replaced(session: FuseSession): void {
     if (this.current !== session) return;
     this.current = null;
-    this.end(REPLACED, "session replaced");
+    this.conn.close(REPLACED, "session replaced");
   }
 
-  private onFrame(data: Buffer, isBinary: boolean): void {
-    if (this.closing) return;
-    this.f.ctx.metrics.framesIn.inc({ dialect: "fuse" });
-    // Refusals wait their turn like any reply: a socket's answers come in its lines' order.
-    if (isBinary) return this.refuse("line invalid");
-    if (!this.bucket.take()) return this.refuse("rate limited");
-    const text = data.toString("utf8").replace(/\r?\n$/, "");
-    this.chain = this.chain.then(async () => {
-      if (this.closing) return;
-      this.pending = [];
-      const reply = await dispatch(this.f, this, text);
-      const pending = this.pending;
-      this.pending = null;
-      this.conn.send(reply.line);
-      for (const line of pending) this.conn.send(line);
-      reply.after?.();
-    });
+  /** Lines for the session while a command runs follow its reply: they were caused by it or came before it. */
+  async handle(text: string): Promise<void> {
+    this.conn.hold();
+    const reply = await dispatch(this.f, this, text);
+    this.conn.send(reply.line);
+    if (reply.after) this.conn.afterReply(reply.after);
   }
 
-  private refuse(reason: string): void {
-    this.f.ctx.metrics.protocolErrors.inc({ dialect: "fuse", code: reason });
-    this.chain = this.chain.then(() => {
-      if (!this.closing) this.conn.send(`main|fail|${reason}`);
-    });
+  failed(err: unknown): void {
+    // dispatch turns everything thrown into a fail line; this is for what is left.
+    this.f.ctx.log.error({ err, dialect: "fuse" }, "fuse line failed");
+    this.conn.send("main|fail|internal error");
   }
 
-  private onClose(): void {
-    this.closing = true;
-    // After the command in progress: an `open` still running binds its session first, and it is ended too.
-    this.chain = this.chain.then(() => {
-      const session = this.current;
-      this.current = null;
-      if (session) session.run(() => session.end());
-    });
+  /** After the command in progress: an `open` still running binds its session first, and it is ended too. */
+  closed(): void {
+    const session = this.current;
+    this.current = null;
+    if (session) session.run(() => session.end());
   }
 }

@@ -20,17 +20,17 @@ function tokenFrom(req: IncomingMessage, url: URL): string | null {
   return null;
 }
 
-/** instalk: JSON room chat over WebSocket at /websocket. */
+/** instalk: JSON room chat at /websocket (WebSocket, or SSE and long-poll under it). */
 export function instalk(ctx: DialectContext): Dialect {
   return {
     name: "instalk",
     routes: [
       {
-        kind: "ws",
+        kind: "endpoint",
         match: (path) => path === "/websocket" || path === "/websocket/",
-        accept(conn, req, url) {
-          // The session binds itself to the connection; instalk has no goodbye frame, so the transport's 1001 close on drain is all it needs.
-          new InstalkSession(conn, ctx, tokenFrom(req, url));
+        accept(transport, req, url) {
+          // The session binds itself to its connection; instalk has no goodbye frame, so the 1001 close on drain is all it needs.
+          new InstalkSession(transport, ctx, tokenFrom(req, url));
         },
       },
     ],

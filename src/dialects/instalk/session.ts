@@ -1,42 +1,22 @@
 import { randomInt } from "node:crypto";
 import type { JsonObject } from "../../core/json.js";
 import { colorFor, guestIdentity } from "../../core/identity.js";
-import { TokenBucket } from "../../core/rate-limit.js";
 import type { Identity, OutFrame, Subscriber } from "../../core/types.js";
-import type { AuthSession } from "../../core/auth.js";
-import type { Timed } from "../../transport/timer-wheel.js";
-import { watchCredential } from "../common/credential-watch.js";
-import { tooDeep } from "../common/json-depth.js";
-import type { WsConnection } from "../../transport/ws-connection.js";
-import type { DialectContext } from "../types.js";
+import { ClientConnection } from "../../connection/client-connection.js";
+import type { Handlers } from "../../connection/protocol.js";
+import type { DialectContext, Transport } from "../types.js";
+import { instalkProtocol, type Frame } from "./protocol.js";
 import { RoomOps } from "./room-ops.js";
 import { errorFrame, instalkRenderer, wireUser } from "./render.js";
 import { IDENTIFY_REFUSALS, identifySchema, MAIL, NAME, SUPPORTED_VERSIONS } from "./schema.js";
 
-type Frame = Record<string, unknown>;
-
-/** A frame's JSON object, or null when it is not JSON, not an object, or absurdly deep. */
-function parseObject(data: Buffer): Frame | null {
-  try {
-    const value: unknown = JSON.parse(data.toString("utf8"));
-    return typeof value === "object" && value !== null && !Array.isArray(value) && !tooDeep(value) ? (value as Frame) : null;
-  } catch {
-    return null;
-  }
-}
-
-/** One instalk WebSocket: init, identify, heart-beat, and room operations through the core. */
-export class InstalkSession implements Subscriber, Timed {
+/** One instalk client: init, identify, heart-beat, and room operations through the core. */
+export class InstalkSession implements Subscriber, Handlers<Frame> {
   readonly renderer = instalkRenderer;
   user: Identity;
-  deadline: number;
-  private phase: "waiting" | "initializing" | "ready" = "waiting";
-  private closing = false;
-  /** Frames are handled one after another so that a join completes before the next frame uses the room. */
-  private chain: Promise<void> = Promise.resolve();
-  private readonly bucket: TokenBucket;
-  /** Every credential this socket has used: any of them ending ends the socket. */
-  private readonly watches = new Map<string, () => void>();
+  readonly conn: ClientConnection<Frame>;
+  /** Read by the hub for every delivery: a field, not a getter chain. */
+  readonly connId: string;
   /** The account a token on the upgrade made this socket; identify may not swap it for another's. */
   private tokenAccount: string | null = null;
   /** Whether `user.name` is claimed for this socket (a guest's placeholder name is not). */
@@ -44,19 +24,20 @@ export class InstalkSession implements Subscriber, Timed {
   readonly rooms: RoomOps;
 
   constructor(
-    readonly conn: WsConnection,
+    transport: Transport,
     readonly ctx: DialectContext,
     token: string | null,
   ) {
     // A placeholder until the init: the guest name is claimed (fleet-wide) before the welcome names it.
     this.user = guestIdentity();
-    const limits = ctx.config.limits;
-    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.burst);
     this.rooms = new RoomOps(this);
-    this.deadline = Date.now() + ctx.config.instalk.graceMs;
-    ctx.wheel.schedule(this);
-    conn.bind({ onFrame: (data) => this.onFrame(data), onClose: () => this.onClose() });
-    if (token) this.chain = this.adoptToken(token);
+    this.conn = new ClientConnection(ctx.clients, transport, instalkProtocol, this);
+    this.connId = this.conn.id;
+    if (token) this.conn.enqueue(() => this.adoptToken(token));
+  }
+
+  private get closing(): boolean {
+    return this.conn.ending;
   }
 
   /** A token on the upgrade request makes the welcome user that account; a bad one leaves a guest. */
@@ -70,29 +51,18 @@ export class InstalkSession implements Subscriber, Timed {
     this.nameHeld = true;
     this.user = auth.identity;
     this.tokenAccount = auth.identity.id;
-    this.watchToken(auth);
+    // Several sockets may share this user; a guest without a token is a user of its own, whose bucket is its socket's.
+    this.conn.actAs(auth.identity.id);
+    this.conn.watch(auth);
   }
 
-  /** A revoked or expired token ends the socket: told with a 401 error frame, then closed. */
-  private watchToken(auth: AuthSession): void {
-    // The same token identified again is watched once: a socket's watches are bounded by the tokens it used.
-    if (this.watches.has(auth.revocationId)) return;
-    this.watches.set(auth.revocationId, watchCredential(this.ctx.core, this.ctx.wheel, auth, (why) => {
-      this.sendText(errorFrame(401, why === "revoked" ? "token.revoked" : "token.expired"));
-      this.end(1008, `token ${why}`);
-    }));
-  }
-
-  get connId(): string {
-    return this.conn.id;
-  }
 
   deliver(frame: OutFrame): void {
-    this.conn.send(frame);
+    this.conn.push(frame);
   }
 
   kickedFrom(roomId: string, permanent: boolean): void {
-    this.chain = this.chain.then(() => (this.closing ? undefined : this.rooms.kicked(roomId, permanent)));
+    this.conn.enqueue(() => this.rooms.kicked(roomId, permanent));
   }
 
   send(value: unknown): void {
@@ -103,14 +73,12 @@ export class InstalkSession implements Subscriber, Timed {
     this.conn.send(text);
   }
 
-  onDeadline(): void {
+  expired(): void {
     this.send({ timeout: 1 });
     this.end(1000, "timeout");
   }
 
   end(code: number, reason: string): void {
-    this.closing = true;
-    this.ctx.wheel.cancel(this);
     this.conn.close(code, reason);
   }
 
@@ -128,38 +96,7 @@ export class InstalkSession implements Subscriber, Timed {
     }
   }
 
-  private onFrame(data: Buffer): void {
-    if (this.closing) return;
-    this.ctx.metrics.framesIn.inc({ dialect: "instalk" });
-    const tooLarge = data.length > this.ctx.config.limits.maxFrameBytes;
-    if (this.phase === "waiting") {
-      // Whatever the first frame is — oversize and malformed included — it is the init or it is init.required.
-      this.phase = "initializing";
-      const first = tooLarge ? null : parseObject(data);
-      this.chain = this.chain.then(() => this.init(first));
-      return;
-    }
-    if (this.phase === "ready") this.deadline = Date.now() + this.ctx.config.instalk.idleMs;
-    // Every frame after the first costs a token, malformed and oversize ones too: a flood of junk is still a flood.
-    // Refusals queue behind earlier frames like any reply, so a socket's answers keep its frames' order.
-    const frame = tooLarge ? null : parseObject(data);
-    const work = !this.bucket.take()
-      ? () => this.protocolError(429, "rate.limited")
-      : tooLarge
-        ? () => this.protocolError(413, "frame.too-large")
-        : frame === null
-          ? () => this.protocolError(400, "json.malformed")
-          : () => this.dispatch(frame).catch((err: unknown) => this.internalError(frame, err));
-    // Queued behind the init: if that refused the connection, nothing after it runs.
-    this.chain = this.chain.then(() => (this.closing || this.phase !== "ready" ? undefined : work()));
-  }
-
-  private protocolError(code: number, msg: string): void {
-    this.ctx.metrics.protocolErrors.inc({ dialect: "instalk", code: String(code) });
-    this.sendText(errorFrame(code, msg));
-  }
-
-  private internalError(frame: Frame, err: unknown): void {
+  failed(err: unknown, frame: Frame): void {
     this.ctx.log.error({ err, conn: this.conn.id, o: frame.o }, "instalk operation failed");
     const echo: JsonObject = {};
     if (typeof frame.r === "string") echo.r = frame.r;
@@ -167,7 +104,8 @@ export class InstalkSession implements Subscriber, Timed {
     this.sendText(errorFrame(500, "internal.error", echo));
   }
 
-  private async init(frame: Frame | null): Promise<void> {
+  /** Whatever the first frame is, it is the init or the connection ends with init.required. */
+  async first(frame: Frame | null): Promise<void> {
     if (frame === null || !("v" in frame)) {
       this.send({ o: "connect-failed", reason: { code: "init.required" } });
       return this.end(1002, "init required");
@@ -181,12 +119,11 @@ export class InstalkSession implements Subscriber, Timed {
       this.nameHeld = true;
       if (this.closing) return this.ctx.core.names.release(this.user.name, this.conn.id);
     }
-    this.phase = "ready";
-    this.deadline = Date.now() + this.ctx.config.instalk.idleMs;
+    this.conn.ready();
     this.send({ welcome: 1, user: wireUser(this.user) });
   }
 
-  private async dispatch(frame: Frame): Promise<void> {
+  async handle(frame: Frame): Promise<void> {
     if ("heart-beat" in frame) {
       if (typeof frame["heart-beat"] !== "number") return this.badRequest({}, { "heart-beat": "must be a number" });
       return this.send({ "heart-beat-ack": frame["heart-beat"] });
@@ -198,8 +135,7 @@ export class InstalkSession implements Subscriber, Timed {
   }
 
   badRequest(echo: JsonObject, errors: Record<string, string>): void {
-    this.ctx.metrics.protocolErrors.inc({ dialect: "instalk", code: "400" });
-    this.sendText(errorFrame(400, "request.bad", echo, errors));
+    this.conn.refuse(errorFrame(400, "request.bad", echo, errors), "400");
   }
 
   private async identify(frame: Frame): Promise<void> {
@@ -218,7 +154,7 @@ export class InstalkSession implements Subscriber, Timed {
       if (!auth || auth.identity.name.toLowerCase() !== name.toLowerCase()) return refuse("token.invalid");
       if (this.tokenAccount !== null && auth.identity.id !== this.tokenAccount) return refuse("token.invalid");
       next = { ...auth.identity, id: this.user.id };
-      this.watchToken(auth);
+      this.conn.watch(auth);
     } else {
       const taken = await core.auth.isAccountName(name);
       if (this.closing) return;
@@ -233,14 +169,9 @@ export class InstalkSession implements Subscriber, Timed {
     await this.rooms.announceUserInfo();
   }
 
-  private onClose(): void {
-    this.closing = true;
-    this.ctx.wheel.cancel(this);
-    for (const stop of this.watches.values()) stop();
-    this.watches.clear();
+  /** Once the last request ran: the name goes, and the rooms hear a disconnect. */
+  async closed(): Promise<void> {
     this.ctx.core.names.release(this.user.name, this.conn.id);
-    this.chain = this.chain.then(() => this.rooms.leaveAll()).catch((err: unknown) => {
-      this.ctx.log.error({ err, conn: this.conn.id }, "instalk cleanup failed");
-    });
+    await this.rooms.leaveAll();
   }
 }

@@ -3,20 +3,7 @@ import { PubsubSession } from "./session.js";
 import { startChores } from "./chores.js";
 import { ExternalVerifiers } from "./verifier.js";
 
-/** How long shutdown waits for clients to answer the close. */
-const DRAIN_WAIT_MS = 1500;
-/** Then how long it waits for the sessions of the connections it cut to record their cursors. */
-const CLEANUP_WAIT_MS = 3000;
-
-/** Resolves when every promise settled or after `ms`, whichever comes first. */
-async function settledWithin(promises: Array<Promise<unknown>>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
-  await Promise.race([Promise.allSettled(promises), timeout]);
-  clearTimeout(timer);
-}
-
-/** pubsub: topics with presence and resumable sessions over WebSocket at /pubsub. */
+/** pubsub: topics with presence and resumable sessions at /pubsub (WebSocket, or SSE and long-poll under it). */
 export function pubsub(ctx: DialectContext): Dialect {
   const sessions = new Set<PubsubSession>();
   const verifiers = new ExternalVerifiers(ctx.config.pubsub.providers, ctx.log);
@@ -25,27 +12,19 @@ export function pubsub(ctx: DialectContext): Dialect {
     name: "pubsub",
     routes: [
       {
-        kind: "ws",
+        kind: "endpoint",
         match: (path) => path === "/pubsub" || path === "/pubsub/",
-        accept(conn) {
-          const session = new PubsubSession(conn, ctx, verifiers);
+        accept(transport) {
+          const session = new PubsubSession(transport, ctx, verifiers);
           sessions.add(session);
           void session.finished.then(() => sessions.delete(session));
         },
       },
     ],
+    // No goodbye op in the protocol: the connection layer's drain closes every connection with 1001 and
+    // waits for each session to record its final cursors, so a session stays resumable on another node.
     async drain() {
       stopChores();
-      // No goodbye op in the protocol: a 1001 close, and the sessions stay resumable on another node.
-      for (const session of sessions) session.end(1001, "server shutting down");
-      await settledWithin([...sessions].map((s) => s.finished), DRAIN_WAIT_MS);
-      // Clients that did not answer the close are cut off here, while the store is still
-      // open: their sessions must record their final cursors and that they are no longer
-      // live, or a resume after the restart waits for a holder that is gone and replays
-      // what was already delivered. The server closes the store only after this resolves.
-      const left = [...sessions];
-      for (const session of left) session.conn.terminate();
-      await settledWithin(left.map((s) => s.finished), CLEANUP_WAIT_MS);
     },
   };
 }

@@ -89,13 +89,7 @@ async function pub(s: PubsubSession, req: Request): Promise<void> {
   if (forbidden(s, req, refs.filter((r) => r.kind === "presence" || !s.permissions?.canPublish(r.canonical)).map((r) => r.wire))) return;
   const streams = s.ctx.core.topics.streams;
   // The publisher's own `mesg` (and anything else arriving meanwhile) follows the success.
-  s.holdPushes();
-  try {
-    await Promise.all(unique(refs.map((r) => r.canonical)).map((topic) => streams.publish(topic, s.user, data)));
-    s.send(successFrame(req.op, req.id));
-  } catch (err) {
-    s.failed(err, req.op, req.id);
-  } finally {
-    s.releasePushes();
-  }
+  s.conn.hold();
+  await Promise.all(unique(refs.map((r) => r.canonical)).map((topic) => streams.publish(topic, s.user, data)));
+  s.send(successFrame(req.op, req.id));
 }

@@ -1,5 +1,6 @@
 import type { CatchUp } from "../../core/topics/streams.js";
 import type { OutFrame, Renderer, Subscriber, UserRef } from "../../core/types.js";
+import type { PushTarget } from "../../connection/client-connection.js";
 import type { PubsubSession } from "./session.js";
 import { meRenderer, presenceRenderer, renderMesg, seqOfMesg, topicRenderer } from "./render.js";
 import type { TopicRef } from "./topic-names.js";
@@ -7,7 +8,7 @@ import type { TopicRef } from "./topic-names.js";
 const renderers: Record<TopicRef["kind"], Renderer> = { plain: topicRenderer, me: meRenderer, presence: presenceRenderer };
 
 /** One topic a connection follows, as the hub (or a presence view) sees it. */
-export class TopicSub implements Subscriber {
+export class TopicSub implements Subscriber, PushTarget {
   readonly connId: string;
   readonly renderer: Renderer;
   /** The last seq known written to the socket: what a resume replays after. */
@@ -33,7 +34,8 @@ export class TopicSub implements Subscriber {
 
   deliver(frame: OutFrame): void {
     if (this.held) this.held.push(frame);
-    else this.s.push(this, frame);
+    // Held by the connection while a `pub` is stored, so its success goes out before the publisher's own `mesg`.
+    else this.s.conn.push(frame, this);
   }
 
   release(): void {
@@ -42,9 +44,15 @@ export class TopicSub implements Subscriber {
     for (const frame of held) this.write(frame);
   }
 
+  /** Written now (a replay, released presence), and counted like a push. */
   write(frame: OutFrame | string): void {
     if (!this.s.conn.open) return;
     this.s.conn.send(frame);
+    this.wrote(frame);
+  }
+
+  /** The frame went to the connection: the cursor moves once the transport says it reached the wire. */
+  wrote(frame: OutFrame | string): void {
     if (this.ref.kind === "presence") return;
     const seq = seqOfMesg(typeof frame === "string" ? frame : frame.text);
     if (seq > (this.written ?? 0)) {

@@ -5,22 +5,22 @@ import { ReallySession } from "./session.js";
 const SOCKET_PATH = /^\/v([^/]+)\/socket\/?$/;
 const UNSUPPORTED = JSON.stringify({ code: 400, reason: "protocol version is not supported" });
 
-/** really: tagged JSON requests over WebSocket at /v<version>/socket, on rooms, messages, users and documents. */
+/** really: tagged JSON requests at /v<version>/socket (WebSocket, or SSE and long-poll under it), on rooms, messages, users and documents. */
 export function really(ctx: DialectContext): Dialect {
   return {
     name: "really",
     routes: [
       {
-        kind: "ws",
+        kind: "endpoint",
         match: (path) => SOCKET_PATH.test(path),
         // Refused before the upgrade, as plain HTTP: the client never gets a socket for a version we do not speak.
         refuse(_req, url) {
           const version = SOCKET_PATH.exec(url.pathname)?.[1] ?? "";
           return SUPPORTED_VERSIONS.includes(version) ? null : { status: 400, headers: { "Content-Type": "application/json" }, body: UNSUPPORTED };
         },
-        accept(conn) {
-          // No goodbye event in really: the transport's 1001 close on drain says it.
-          new ReallySession(conn, ctx);
+        accept(transport) {
+          // No goodbye event in really: the 1001 close on drain says it.
+          new ReallySession(transport, ctx);
         },
       },
     ],

@@ -13,7 +13,7 @@ const unauthorized: HttpRefusal = {
   body: JSON.stringify({ code: "key.invalid", message: "unknown or revoked session key" }),
 };
 
-/** relay: JSON room chat over WebSocket at /relay?key=<session key>; the server relays content and never keeps it. */
+/** relay: JSON room chat at /relay?key=<session key> (WebSocket, or SSE and long-poll under it); the server relays content and never keeps it. */
 export function relay(ctx: DialectContext): Dialect {
   /** This node's relay sockets by user: where a kick made on any node is carried out. */
   const byUser = new Map<string, Set<RelaySession>>();
@@ -38,7 +38,7 @@ export function relay(ctx: DialectContext): Dialect {
     name: "relay",
     routes: [
       {
-        kind: "ws",
+        kind: "endpoint",
         match: (path) => path === "/relay" || path === "/relay/",
         async refuse(req, url) {
           const key = url.searchParams.get("key");
@@ -48,11 +48,11 @@ export function relay(ctx: DialectContext): Dialect {
           resolved.set(req, { key, auth });
           return null;
         },
-        accept(conn, req) {
+        accept(transport, req) {
           const found = resolved.get(req);
           resolved.delete(req);
-          if (!found) return conn.close(CLOSE.keyEnded, "key not resolved");
-          const session = new RelaySession(conn, ctx, found.key, found.auth, invites, gone);
+          if (!found) return transport.close(CLOSE.keyEnded, "key not resolved");
+          const session = new RelaySession(transport, ctx, found.key, found.auth, invites, gone);
           let set = byUser.get(session.user.id);
           if (!set) byUser.set(session.user.id, (set = new Set()));
           set.add(session);

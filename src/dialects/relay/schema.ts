@@ -40,29 +40,12 @@ function parseRefusal(error: z.ZodError, frame: Record<string, unknown>): { code
 /** One validated request, discriminated by `type`. */
 export type AnyRequest = { [T in RequestType]: { type: T } & Request<T> }[RequestType];
 
-export type Refusal = { ok: false; code: string; message: string; ref: string | null };
-export type Parsed = { ok: true; request: AnyRequest } | Refusal;
-
-const refusal = (code: string, message: string, ref: string | null = null): Refusal => ({ ok: false, code, message, ref });
-
-/** Bytes to one validated request, or what the error frame refusing it says (`ref`: the request type, when there is one). */
-export function readFrame(data: Buffer, maxBytes: number): Parsed {
-  if (data.length > maxBytes) return refusal("frame.too-large", "frame is larger than the server accepts");
-  let frame: unknown;
-  try {
-    frame = JSON.parse(data.toString("utf8"));
-  } catch {
-    return refusal("frame.invalid", "frame is not JSON");
-  }
-  if (typeof frame !== "object" || frame === null || Array.isArray(frame)) return refusal("frame.invalid", "frame is not a JSON object");
-  const fields = frame as Record<string, unknown>;
+/** A frame's JSON object to one validated request, or what the error frame refusing it says (`ref`: the request type, when there is one). */
+export function readRequest(fields: Record<string, unknown>): { ok: true; request: AnyRequest } | { ok: false; code: string; message: string; ref: string | null } {
   const type = fields.type;
-  if (typeof type !== "string") return refusal("frame.invalid", "type: required");
-  if (!isRequestType(type)) return refusal("type.unknown", "unknown request type", type);
+  if (typeof type !== "string") return { ok: false, code: "frame.invalid", message: "type: required", ref: null };
+  if (!isRequestType(type)) return { ok: false, code: "type.unknown", message: "unknown request type", ref: type };
   const parsed = requests[type].safeParse(fields);
-  if (!parsed.success) {
-    const { code, message } = parseRefusal(parsed.error, fields);
-    return refusal(code, message, type);
-  }
+  if (!parsed.success) return { ok: false, ...parseRefusal(parsed.error, fields), ref: type };
   return { ok: true, request: { ...parsed.data, type } as AnyRequest };
 }

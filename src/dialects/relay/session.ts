@@ -1,35 +1,30 @@
 import { timingSafeEqual } from "node:crypto";
 import type { AuthSession } from "../../core/auth.js";
 import type { Kick } from "../../core/room-access.js";
-import { TokenBucket } from "../../core/rate-limit.js";
 import type { Identity, OutFrame, Subscriber } from "../../core/types.js";
-import type { WsConnection } from "../../transport/ws-connection.js";
-import { watchCredential } from "../common/credential-watch.js";
-import type { DialectContext } from "../types.js";
-import { Heartbeat } from "./heartbeat.js";
+import { ClientConnection } from "../../connection/client-connection.js";
+import type { Handlers } from "../../connection/protocol.js";
+import type { DialectContext, Transport } from "../types.js";
 import type { Invites } from "./invites.js";
-import { errorFrame, relayRenderer } from "./render.js";
+import { CLOSE, refusal, relayProtocol } from "./protocol.js";
+import { relayRenderer, unixSeconds } from "./render.js";
 import { RoomOps } from "./room-ops.js";
-import { readFrame, type AnyRequest } from "./schema.js";
+import type { AnyRequest } from "./schema.js";
 
-/** Close codes: 4xxx mirrors the HTTP status of the same meaning. */
-export const CLOSE = { keyEnded: 4401, pongTimeout: 4408 } as const;
+export { CLOSE } from "./protocol.js";
 
-/** One relay WebSocket, bound for its whole life to the user of the session key it opened with. */
-export class RelaySession implements Subscriber {
+/** One relay client, bound for its whole life to the user of the session key it opened with. */
+export class RelaySession implements Subscriber, Handlers<AnyRequest> {
   readonly renderer = relayRenderer;
   readonly user: Identity;
+  readonly conn: ClientConnection<AnyRequest, string>;
+  /** Read by the hub for every delivery: a field, not a getter chain. */
+  readonly connId: string;
   private readonly keyBytes: Buffer;
-  private closing = false;
-  /** Requests run one after another, so a reply (or a pong) follows everything asked before it. */
-  private chain: Promise<void> = Promise.resolve();
-  private readonly bucket: TokenBucket;
-  private readonly heartbeat: Heartbeat;
-  private readonly unwatch: () => void;
   private readonly rooms: RoomOps;
 
   constructor(
-    readonly conn: WsConnection,
+    transport: Transport,
     readonly ctx: DialectContext,
     key: string,
     auth: AuthSession,
@@ -38,36 +33,41 @@ export class RelaySession implements Subscriber {
   ) {
     this.user = auth.identity;
     this.keyBytes = Buffer.from(key);
-    this.bucket = new TokenBucket(ctx.config.limits.messagesPerSecond, ctx.config.limits.burst);
     this.rooms = new RoomOps(this);
+    this.conn = new ClientConnection(ctx.clients, transport, relayProtocol, this);
+    this.connId = this.conn.id;
+    this.conn.actAs(auth.identity.id);
+    this.conn.watch(auth);
     const { pingIntervalMs, pongTimeoutMs } = ctx.config.relay;
-    this.heartbeat = new Heartbeat(ctx.wheel, pingIntervalMs, pongTimeoutMs, {
-      ping: (time) => this.sendText(JSON.stringify({ type: "ping", time })),
-      lost: () => this.end(CLOSE.pongTimeout, "pong timeout"),
-      kill: () => conn.terminate(),
-    });
-    this.unwatch = watchCredential(ctx.core, ctx.wheel, auth, (why) => this.end(CLOSE.keyEnded, `key ${why}`));
-    conn.bind({ onFrame: (data) => this.onFrame(data), onClose: () => this.onClose() });
-    this.chain = this.start(key).catch((err: unknown) => this.logFailure(err, "connect"));
+    this.conn.startHeartbeat(pingIntervalMs, pongTimeoutMs, (now) => this.ping(now), { code: CLOSE.pongTimeout, reason: "pong timeout" });
+    this.conn.enqueue(() => this.start(key));
   }
 
-  get connId(): string {
-    return this.conn.id;
-  }
 
   deliver(frame: OutFrame): void {
-    this.conn.send(frame);
+    this.conn.push(frame);
   }
 
   sendText(text: string): void {
     this.conn.send(text);
   }
 
+  /** Server pings carry the time (UNIX seconds); their pong must carry it back. */
+  private ping(now: number): number {
+    const time = unixSeconds(now);
+    this.sendText(JSON.stringify({ type: "ping", time }));
+    return time;
+  }
+
   /** Reachable for invites, then what waited while the user was away; a key revoked before the watch began still ends the socket. */
   private async start(key: string): Promise<void> {
-    const held = await this.invites.connect(this, this.user);
-    for (const frame of held) this.sendText(frame);
-    if (!(await this.ctx.core.accounts.resolveSessionKey(key))) this.end(CLOSE.keyEnded, "key revoked");
+    try {
+      const held = await this.invites.connect(this, this.user);
+      for (const frame of held) this.sendText(frame);
+      if (!(await this.ctx.core.accounts.resolveSessionKey(key))) this.conn.close(CLOSE.keyEnded, "key revoked");
+    } catch (err) {
+      this.logFailure(err, "connect");
+    }
   }
 
   ownsKey(key: string): boolean {
@@ -76,19 +76,13 @@ export class RelaySession implements Subscriber {
   }
 
   refuse(code: string, message: string, ref: string | null): void {
-    this.ctx.metrics.protocolErrors.inc({ dialect: "relay", code });
-    this.sendText(errorFrame(code, message, ref));
-  }
-
-  end(code: number, reason: string): void {
-    this.closing = true;
-    this.conn.close(code, reason);
+    const { text } = refusal(code, message, ref);
+    this.conn.refuse(text!, code);
   }
 
   kicked(kick: Kick, frame: string): void {
     // Behind the request in progress: a message accepted before the kick reaches everyone (its sender too) before the exit.
-    this.chain = this.chain.then(() => {
-      if (this.closing) return;
+    this.conn.enqueue(() => {
       this.sendText(frame);
       this.rooms.kicked(kick);
     });
@@ -100,42 +94,30 @@ export class RelaySession implements Subscriber {
     this.ctx.log.error({ conn: this.conn.id, type, reason }, "relay request failed");
   }
 
-  private onFrame(data: Buffer): void {
-    if (this.closing) return;
-    this.ctx.metrics.framesIn.inc({ dialect: "relay" });
-    const read = readFrame(data, this.ctx.config.limits.maxFrameBytes);
-    // A right pong answers the wheel, not a request: it must not wait behind slow work, nor be rate limited.
-    if (read.ok && read.request.type === "pong" && this.heartbeat.pong(read.request.time)) return;
-    // Malformed frames count too: a flood of garbage costs its sender, not the server.
-    const limited = !this.bucket.take();
-    this.chain = this.chain.then(async () => {
-      if (this.closing) return;
-      if (limited) return this.refuse("rate.limited", "too many requests; slow down", read.ok ? read.request.type : read.ref);
-      if (!read.ok) return this.refuse(read.code, read.message, read.ref);
-      await this.dispatch(read.request);
-    });
+  /** A right pong answers the wheel, not a request: it must not wait behind slow work, nor be rate limited. */
+  immediate(req: AnyRequest): boolean {
+    return req.type === "pong" && this.conn.pong(req.time);
   }
 
-  private async dispatch(req: AnyRequest): Promise<void> {
+  async handle(req: AnyRequest): Promise<void> {
     if (req.type === "pong") return this.refuse("pong.unexpected", "no ping with this time is waiting for a pong", "pong");
     if (req.type === "ping") return this.sendText(JSON.stringify({ type: "pong", time: req.time }));
     if ("key" in req && !this.ownsKey(req.key)) return this.refuse("key.mismatch", "key is not this socket's session key", req.type);
-    await this.rooms.handle(req).catch((err: unknown) => {
-      this.logFailure(err, req.type);
-      this.refuse("internal.error", "the server could not complete this request", req.type);
-    });
+    await this.rooms.handle(req);
   }
 
-  private onClose(): void {
-    this.closing = true;
-    this.heartbeat.stop();
-    this.unwatch();
+  failed(err: unknown, req: AnyRequest): void {
+    this.logFailure(err, req.type);
+    this.refuse("internal.error", "the server could not complete this request", req.type);
+  }
+
+  async closed(): Promise<void> {
     this.onGone(this);
-    this.chain = this.chain
-      .then(async () => {
-        await this.rooms.leaveAll();
-        await this.invites.disconnect(this);
-      })
-      .catch((err: unknown) => this.logFailure(err, "disconnect"));
+    try {
+      await this.rooms.leaveAll();
+      await this.invites.disconnect(this);
+    } catch (err) {
+      this.logFailure(err, "disconnect");
+    }
   }
 }

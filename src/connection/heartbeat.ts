@@ -1,11 +1,11 @@
-import type { Timed, TimerWheel } from "../../transport/timer-wheel.js";
-import { unixSeconds } from "./render.js";
+import type { Timed, TimerWheel } from "../transport/timer-wheel.js";
 
 /** How long a peer that missed its pong has to finish the close handshake before its socket is dropped. */
 const CLOSE_GRACE_MS = 1000;
 
 export interface HeartbeatHooks {
-  ping(time: number): void;
+  /** Sends a ping for `now`; returns the value its pong must carry. */
+  ping(now: number): number;
   /** No pong in time: start a clean close. */
   lost(): void;
   /** The close did not complete either: drop the socket. */
@@ -13,9 +13,10 @@ export interface HeartbeatHooks {
 }
 
 /**
- * Server pings on the shared wheel: one `Timed` per socket, no timer of its
- * own. The deadline is the next ping, or the end of the wait for a pong, or
- * the end of the close grace after a missed one.
+ * Server pings for protocols that have them (relay): on the shared wheel,
+ * one `Timed` per connection, no timer of its own. The deadline is the next
+ * ping, or the end of the wait for a pong, or the end of the close grace
+ * after a missed one.
  */
 export class Heartbeat implements Timed {
   deadline: number;
@@ -48,10 +49,9 @@ export class Heartbeat implements Timed {
     }
     this.state = "awaiting";
     this.pingSentAt = now;
-    this.pingTime = unixSeconds(now);
     this.deadline = now + this.timeoutMs;
     this.wheel.schedule(this);
-    this.hooks.ping(this.pingTime);
+    this.pingTime = this.hooks.ping(now);
   }
 
   /** False when `time` answers no ping in flight. */

@@ -1,6 +1,6 @@
-import type { AuthSession } from "../../core/auth.js";
-import type { Core } from "../../core/core.js";
-import type { Timed, TimerWheel } from "../../transport/timer-wheel.js";
+import type { AuthSession } from "../core/auth.js";
+import type { Core } from "../core/core.js";
+import type { Timed, TimerWheel } from "../transport/timer-wheel.js";
 
 export type CredentialEnd = "revoked" | "expired";
 
