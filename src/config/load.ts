@@ -40,14 +40,17 @@ export function fromEnv(env: NodeJS.ProcessEnv): Tree {
     // SWITCHBOARD_CONFIG names the file; SWITCHBOARD_TEST_* are the test suite's own (SWITCHBOARD_TEST_PG).
     if (!name.startsWith("SWITCHBOARD_") || name === "SWITCHBOARD_CONFIG" || name.startsWith("SWITCHBOARD_TEST_") || value === undefined) continue;
     const path = name.slice("SWITCHBOARD_".length).split("__").map(camel);
-    setPath(tree, path, path[path.length - 1] === "data" || path[path.length - 1] === "host" ? value : parseScalar(value));
+    // SWITCHBOARD_STORE=<url> is store.url, merged with any SWITCHBOARD_STORE__* beside it.
+    if (path.length === 1 && URL_SHORTHANDS.includes(path[0])) setPath(tree, [path[0], "url"], value);
+    else setPath(tree, path, path[path.length - 1] === "data" || path[path.length - 1] === "host" ? value : parseScalar(value));
   }
   return shorthand(tree);
 }
 
 /** `--store URL` and `SWITCHBOARD_STORE=URL` (likewise broker) stand for `store.url`. */
+const URL_SHORTHANDS = ["store", "broker"];
+
 function shorthand(tree: Tree): Tree {
-  for (const key of ["store", "broker"]) if (typeof tree[key] === "string") tree[key] = { url: tree[key] };
   if (typeof tree.nodeId === "number") tree.nodeId = String(tree.nodeId);
   return tree;
 }
@@ -72,6 +75,9 @@ export function parseFlags(argv: string[]): Flags {
       const eq = value.indexOf("=");
       if (eq < 1) throw new ConfigError(`--set takes key.path=value, got: ${value}`);
       setPath(values, value.slice(0, eq).split("."), parseScalar(value.slice(eq + 1)));
+    } else if (URL_SHORTHANDS.includes(flag)) {
+      // Into the section, not over it: `--set store.poolSize=…` before or after keeps both.
+      setPath(values, [flag, "url"], value);
     } else if (flag === "data" || flag === "host" || flag === "node-id") values[camel(flag.replace(/-/g, "_"))] = value;
     else values[camel(flag.replace(/-/g, "_"))] = parseScalar(value);
   }

@@ -55,6 +55,15 @@ describe("configuration", () => {
     });
   });
 
+  it("--store/--broker URLs and SWITCHBOARD_STORE/BROKER fill the url of their section, beside any other key of it, in any order", () => {
+    const url = "postgres://u:p@db:5432/sb";
+    const flags = loadConfig(["--store", url, "--set", "store.poolSize=4", "--set", "broker.prefix=x:", "--broker", "redis://r:6379"], {});
+    assert.deepEqual([flags.store.url, flags.store.poolSize, flags.broker.url, flags.broker.prefix], [url, 4, "redis://r:6379", "x:"]);
+    const env = loadConfig([], { SWITCHBOARD_STORE__POOL_SIZE: "3", SWITCHBOARD_STORE: url, SWITCHBOARD_BROKER: "redis://r:6379" });
+    assert.deepEqual([env.store.url, env.store.poolSize, env.broker.url], [url, 3, "redis://r:6379"]);
+    assert.equal(loadConfig(["--node-id", "7"], {}).nodeId, "7", "a numeric node id stays text");
+  });
+
   it("a data folder or host that looks like a number stays text", () => {
     assert.equal(loadConfig(["--data", "2024"], {}).data, "2024");
     assert.equal(loadConfig([], { SWITCHBOARD_DATA: "123" }).data, "123");
