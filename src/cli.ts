@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-import { takeFlags, tokenCreate, userAdd } from "./cli/admin.js";
+import { readStdinLine, takeFlags, tokenCreate, userAdd } from "./cli/admin.js";
 import { clusterStatus } from "./cli/cluster.js";
+import { ADMIN_KEY_ENV, CommandError, kick, publish, remoteArgs, remoteTokenCreate, remoteUserAdd, stats } from "./cli/remote.js";
 import { ConfigError, loadConfig } from "./config/load.js";
 import { createLogger } from "./observability/log.js";
 import { startServer } from "./server.js";
@@ -9,13 +10,25 @@ const HELP = `switchboard — one realtime messaging server, five wire protocols
 
 Usage:
   switchboard start [options]                      run the server
-  switchboard user add <name> [--password <p>] [--mail <m>] [options]
+  switchboard user add <name> [--password <p>] [--mail <m>] [options | --url <u>]
                                                    register an account (password from
                                                    --password, $SWITCHBOARD_PASSWORD or stdin)
-  switchboard token create <name> [--ttl <sec>] [options]
+  switchboard token create <name> [--ttl <sec>] [options | --url <u>]
                                                    print an access token for an account
+  switchboard kick <room> <user id> [--ban] [--message <text>] --url <u>
+                                                   kick (and ban) a user from a room
+  switchboard publish <room> <text> [--as <user id>] --url <u>
+  switchboard publish --topic <topic> <json> [--as <user id>] --url <u>
+                                                   post into a room or pubsub topic as the
+                                                   system (or on behalf of a user)
+  switchboard stats [--json] --url <u>             nodes, connections, memory of a running server
   switchboard cluster status --broker <redis://…>  list the fleet's live nodes
   switchboard --help                               this text
+
+Admin commands and a running server:
+  --url <http://host:port>   talk to that server's admin API instead of opening the
+                             data folder (kick, publish and stats always do)
+  --admin-key <key>          its admin key; better: $SWITCHBOARD_ADMIN_KEY (not shown by ps)
 
 Options (flags > SWITCHBOARD_* environment > config file > defaults):
   --port <n>            port to listen on (default 4040; env SWITCHBOARD_PORT)
@@ -36,12 +49,22 @@ Endpoints (one port):
   /pubsub               pubsub (WebSocket)
   /push, /pull, /fuse   fuse (HTTP comet, SSE, WebSocket)
   /auth/*, /api/*       accounts, access tokens, session keys (HTTP JSON)
-  /api/cluster, /api/config   the fleet's nodes and live settings (Bearer admin key)
+  /api/admin/*, /api/cluster, /api/config   the operator's API (Bearer admin key)
+  /api/openapi.json     the HTTP API as OpenAPI 3.1
+  /admin                the admin dashboard (sign in with the admin key)
   /healthz, /readyz, /metrics
 `;
 
+/**
+ * The environment without the variables that belong to commands rather than
+ * to the server's settings: the strict config schema would refuse them.
+ */
+function settingsEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "SWITCHBOARD_PASSWORD" && key !== ADMIN_KEY_ENV));
+}
+
 async function start(argv: string[]): Promise<void> {
-  const config = loadConfig(argv);
+  const config = loadConfig(argv, settingsEnv());
   const log = createLogger(config.logLevel);
   const server = await startServer(config, log);
   // A promise nobody awaited failed: a bug to fix, but one request's failure must not take every client down with it.
@@ -79,25 +102,65 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === "start") return start(rest);
   if ((command === "user" && rest[0] === "add") || (command === "token" && rest[0] === "create")) {
-    const { own, rest: settings, positional } = takeFlags(rest.slice(1), ["password", "mail", "ttl"]);
+    const args = rest.slice(1);
+    // With --url the running server does it through its admin API; without, the data folder is opened directly.
+    if (args.some((a) => a === "--url" || a.startsWith("--url="))) return print(await remoteAccountCommand(command, args));
+    const { own, rest: settings, positional } = takeFlags(args, ["password", "mail", "ttl"]);
     const name = positional[0];
     if (!name) throw new ConfigError(`usage: switchboard ${command} ${rest[0]} <name>`);
-    // $SWITCHBOARD_PASSWORD is the new account's password, not a setting: the strict config schema would refuse it.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => key !== "SWITCHBOARD_PASSWORD"));
-    const config = loadConfig(settings, env);
-    process.stdout.write(`${command === "user" ? await userAdd(config, name, own) : await tokenCreate(config, name, own)}\n`);
-    return;
+    const config = loadConfig(settings, settingsEnv());
+    return print(command === "user" ? await userAdd(config, name, own) : await tokenCreate(config, name, own));
+  }
+  if (command === "kick") {
+    const args = remoteArgs(rest, { ban: { type: "boolean" }, message: { type: "string" } });
+    const [room, user] = args.positionals;
+    if (!room || !user || args.positionals.length > 2) throw new CommandError("usage: switchboard kick <room> <user id> [--ban] [--message <text>] --url <u>");
+    return print(await kick(args.remote(), room, user, args.flag("ban"), args.string("message")));
+  }
+  if (command === "publish") {
+    const args = remoteArgs(rest, { topic: { type: "string" }, as: { type: "string" } });
+    const topic = args.string("topic");
+    const [first, second] = args.positionals;
+    const content = topic === undefined ? second : first;
+    if (content === undefined || args.positionals.length !== (topic === undefined ? 2 : 1)) {
+      throw new CommandError("usage: switchboard publish <room> <text> | --topic <topic> <json>  [--as <user id>] --url <u>");
+    }
+    return print(await publish(args.remote(), topic === undefined ? { room: first } : { topic }, content, args.string("as")));
+  }
+  if (command === "stats") {
+    const args = remoteArgs(rest, { json: { type: "boolean" } });
+    if (args.positionals.length > 0) throw new CommandError("usage: switchboard stats [--json] --url <u>");
+    return print(await stats(args.remote(), args.flag("json")));
   }
   if (command === "cluster" && rest[0] === "status") {
-    process.stdout.write(`${await clusterStatus(loadConfig(rest.slice(1)))}\n`);
-    return;
+    return print(await clusterStatus(loadConfig(rest.slice(1), settingsEnv())));
   }
   process.stderr.write(`unknown command: ${command}\n\n${HELP}`);
   process.exitCode = 2;
 }
 
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** `user add` / `token create` with --url: the same output and refusals as on the data folder. */
+async function remoteAccountCommand(command: "user" | "token", argv: string[]): Promise<string> {
+  const args = remoteArgs(argv, command === "user" ? { password: { type: "string" }, mail: { type: "string" } } : { ttl: { type: "string" } });
+  const [name, extra] = args.positionals;
+  if (!name || extra !== undefined) throw new CommandError(`usage: switchboard ${command} ${command === "user" ? "add" : "create"} <name> --url <u>`);
+  const remote = args.remote();
+  if (command === "user") {
+    const password = args.string("password") ?? process.env.SWITCHBOARD_PASSWORD ?? (await readStdinLine());
+    return remoteUserAdd(remote, name, password, args.string("mail") ?? null);
+  }
+  const ttlText = args.string("ttl");
+  const ttl = ttlText === undefined ? undefined : Number(ttlText);
+  if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) throw new CommandError("--ttl takes a whole number of seconds");
+  return remoteTokenCreate(remote, name, ttl);
+}
+
 main(process.argv.slice(2)).catch((err: unknown) => {
-  const known = err instanceof ConfigError || (err instanceof Error && /^(cannot add user|no such user|--ttl|cluster status needs)/.test(err.message));
+  const known = err instanceof ConfigError || err instanceof CommandError || (err instanceof Error && /^(cannot add user|no such user|--ttl|cluster status needs)/.test(err.message));
   process.stderr.write(`${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

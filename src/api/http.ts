@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import type { Accounts } from "../core/accounts/accounts.js";
-import { BusyError } from "../core/accounts/hash-gate.js";
 import type { AccountRecord } from "../engine/store/types.js";
 import { sendJson } from "../transport/http-server.js";
 import { clientAddress } from "../transport/client-address.js";
@@ -15,6 +14,8 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: string,
     readonly reason: string,
+    /** Extra response headers (`WWW-Authenticate` on a 401, `Retry-After` on a 429). */
+    readonly headers: Record<string, string> = {},
   ) {
     super(reason);
   }
@@ -22,7 +23,12 @@ export class HttpError extends Error {
 
 /** Every API error has the same shape: `{code: <HTTP status>, error: <machine code>, reason: <text>}`. */
 export function sendError(res: ServerResponse, err: HttpError): void {
-  sendJson(res, err.status, { code: err.status, error: err.code, reason: err.reason });
+  sendJson(res, err.status, { code: err.status, error: err.code, reason: err.reason }, err.headers);
+}
+
+/** zod's complaints as one line: `where.path: message; …`. */
+export function issuesText(error: z.ZodError, where: string): string {
+  return error.issues.map((i) => `${[where, ...i.path.map(String)].join(".")}: ${i.message}`).join("; ");
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -67,24 +73,4 @@ export function bearer(req: IncomingMessage): string | null {
   const header = req.headers.authorization ?? "";
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   return match ? match[1] : null;
-}
-
-/** `/auth/login` and `/auth/login/` are the same route. */
-export const path = (p: string) => (candidate: string) => candidate === p || candidate === `${p}/`;
-
-type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
-
-/** Method dispatch plus uniform errors; anything unexpected is a 500 with nothing leaked. */
-export function methods(table: Partial<Record<string, Handler>>): (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> {
-  return async (req, res, url) => {
-    const handler = table[req.method ?? "GET"];
-    try {
-      if (!handler) throw new HttpError(405, "method.not-allowed", `use ${Object.keys(table).join(" or ")}`);
-      await handler(req, res, url);
-    } catch (err) {
-      if (err instanceof HttpError) return sendError(res, err);
-      if (err instanceof BusyError) return sendError(res, new HttpError(503, "server.busy", "too many password checks at once; try again shortly"));
-      throw err;
-    }
-  };
 }

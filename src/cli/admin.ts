@@ -36,7 +36,8 @@ export function takeFlags(argv: string[], names: string[]): { own: Record<string
   return { own, rest, positional };
 }
 
-async function readStdinLine(): Promise<string> {
+/** The first line of stdin (a password typed or piped in). */
+export async function readStdinLine(): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write("password: ");
   let text = "";
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {

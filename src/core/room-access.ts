@@ -31,6 +31,17 @@ export interface Kick {
   permanent: boolean;
 }
 
+export interface KickOptions {
+  message: string | null;
+  /** A ban: the user may not come back. */
+  permanent: boolean;
+  /** Whether the user is in the room now; a mere kick of someone absent is refused. */
+  targetPresent: boolean;
+}
+
+/** Who the operator's actions are made by, as every dialect shows a sender. */
+export const SYSTEM: UserRef = { id: "system", name: "system" };
+
 export interface HeldInvite {
   roomId: string;
   inviter: UserRef;
@@ -106,20 +117,46 @@ export class RoomAccess {
    * the room (`targetPresent` false) can still be banned, not merely kicked.
    * Accepted kicks reach every node's `watchKicks` listeners.
    */
-  async kick(roomId: string, actor: UserRef, targetId: string, opts: { message: string | null; permanent: boolean; targetPresent: boolean }): Promise<Access> {
+  kick(roomId: string, actor: UserRef, targetId: string, opts: KickOptions): Promise<Access> {
+    return this.kickAs(roomId, actor, targetId, opts, true);
+  }
+
+  /**
+   * The operator's kick (the admin API): the same cluster-wide kick, so every
+   * dialect's members leave, without the room-administrator check — the
+   * system outranks a room's administrators, who can be kicked and banned too
+   * (a ban also takes their administrator's rights).
+   */
+  systemKick(roomId: string, targetId: string, opts: KickOptions): Promise<Access> {
+    return this.kickAs(roomId, SYSTEM, targetId, opts, false);
+  }
+
+  /** Lifts a permanent ban; `user.not-member` when the user was not banned. */
+  async unban(roomId: string, userId: string): Promise<Access> {
+    let refusal: AccessRefusal | null = null;
+    const room = await changeRoom(this.store.rooms, roomId, (current) => {
+      refusal = !current ? "room.unknown" : !current.bans.includes(userId) ? "user.not-member" : null;
+      return current && !refusal ? { ...current, bans: current.bans.filter((b) => b !== userId) } : null;
+    });
+    return refusal ? refuse(refusal) : { ok: true, room: room! };
+  }
+
+  private async kickAs(roomId: string, actor: UserRef, targetId: string, opts: KickOptions, asAdmin: boolean): Promise<Access> {
     let refusal: AccessRefusal | null = null;
     const room = await changeRoom(this.store.rooms, roomId, (current) => {
       refusal = !current
         ? "room.unknown"
-        : !this.isAdmin(current, actor.id)
+        : asAdmin && !this.isAdmin(current, actor.id)
           ? "room.not-admin"
-          : this.isAdmin(current, targetId)
+          : asAdmin && this.isAdmin(current, targetId)
             ? "user.admin"
             : !opts.permanent && !opts.targetPresent
               ? "user.not-member"
               : null;
-      if (!current || refusal || !opts.permanent || current.bans.includes(targetId)) return null;
-      return { ...current, bans: [...current.bans, targetId] };
+      if (!current || refusal || !opts.permanent) return null;
+      if (current.bans.includes(targetId) && !current.admins.includes(targetId)) return null;
+      const bans = current.bans.includes(targetId) ? current.bans : [...current.bans, targetId];
+      return { ...current, bans, admins: current.admins.filter((a) => a !== targetId) };
     });
     const result: Access = refusal ? refuse(refusal) : { ok: true, room: room! };
     if (result.ok) {

@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { startTestServer } from "../helpers/server.js";
-import { call, dataDir, me, removeDataDirs } from "./auth-client.js";
+import { call, dataDir, instalk, me, removeDataDirs } from "./auth-client.js";
 
 /** The `switchboard` command as an operator runs it: a child process on a data folder a server then uses. */
 
@@ -110,5 +112,117 @@ describe("switchboard CLI", () => {
       assert.equal(run.stdout, "");
       assert.match(run.stderr, expected[i]);
     });
+  });
+});
+
+describe("switchboard CLI against a running server (--url and the admin key)", () => {
+  const KEY = "cli-admin-key-0123456789abcdef";
+  const withKey = { env: { SWITCHBOARD_ADMIN_KEY: KEY } };
+
+  it("--help names the admin commands and --url", async () => {
+    const help = await cli(["--help"]);
+    for (const text of ["kick <room> <user id>", "publish <room> <text>", "publish --topic", "stats", "--url", "SWITCHBOARD_ADMIN_KEY"]) assert.ok(help.stdout.includes(text), text);
+  });
+
+  it("user add and token create go through the admin API, with the same output and refusals as on the data folder", async () => {
+    const t = await startTestServer({ auth: { adminKey: KEY } });
+    try {
+      const url = ["--url", t.url];
+      const added = await cli(["user", "add", "Remote", "--password", "remote-pass-1", "--mail", "remote@example.org", ...url], withKey);
+      assert.equal(added.code, 0, added.stderr);
+      const account = JSON.parse(added.stdout) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(account).sort(), ["color", "id", "mail", "name"]);
+      assert.equal(account.mail, "remote@example.org");
+      const [made, short, taken, nobody, fromStdin] = await Promise.all([
+        cli(["token", "create", "remote", "--ttl", "120", ...url], withKey),
+        cli(["token", "create", "Remote", "--ttl", "0", ...url], withKey),
+        cli(["user", "add", "REMOTE", "--password", "remote-pass-2", ...url], withKey),
+        cli(["token", "create", "Nobody", ...url], withKey),
+        cli(["user", "add", "Piped", `--url=${t.url}`], { ...withKey, stdin: "piped-pass-33\n" }),
+      ]);
+      assert.equal(made.code, 0, made.stderr);
+      const who = await me(t, made.stdout.trim());
+      assert.equal(who.body.id, account.id);
+      const c = claims(made.stdout.trim());
+      assert.ok((c.exp as number) - (c.iat as number) >= 120);
+      assert.deepEqual([short.code, short.stderr], [1, "--ttl takes a whole number of seconds\n"]);
+      assert.deepEqual([taken.code, taken.stderr], [1, "cannot add user: name.taken\n"]);
+      assert.deepEqual([nobody.code, nobody.stderr], [1, "no such user: Nobody\n"]);
+      assert.equal(fromStdin.code, 0, fromStdin.stderr);
+      assert.equal((await call(t, "POST", "/auth/login/", { name: "Piped", password: "piped-pass-33" })).status, 200);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("publish into a room and a topic, kick with a ban, and stats", async () => {
+    const t = await startTestServer({ auth: { adminKey: KEY } });
+    try {
+      const url = ["--url", t.url];
+      const { c, user } = await instalk(t);
+      c.send({ r: "cli-room", o: "join" });
+      await c.waitFor((f) => f.o === "room-welcome");
+      const posted = await cli(["publish", "cli-room", "hello from the shell", ...url], withKey);
+      assert.deepEqual([posted.code, posted.stdout], [0, "stored in room:cli-room as #1\n"], posted.stderr);
+      const got = (await c.waitFor((f) => f.o === "msg")) as { data: { body: string; sid: string } };
+      assert.deepEqual([got.data.body, got.data.sid], ["hello from the shell", "system"]);
+      const [topic, text, stats, asJson] = await Promise.all([
+        cli(["publish", "--topic", "cli.news", '{"n":1}', ...url], withKey),
+        cli(["publish", "--topic", "cli.news", "plain words", ...url], withKey),
+        cli(["stats", ...url], withKey),
+        cli(["stats", "--json", ...url], withKey),
+      ]);
+      assert.match(topic.stdout, /^stored in topic:cli\.news as #\d+\n$/, topic.stderr);
+      assert.match(text.stdout, /^stored in topic:cli\.news as #\d+\n$/, text.stderr);
+      assert.equal(stats.code, 0, stats.stderr);
+      assert.ok(stats.stdout.includes(t.server.core.broker.nodeId), stats.stdout);
+      assert.match(stats.stdout, /^connections: \d+/m);
+      assert.equal(JSON.parse(asJson.stdout).node.id, t.server.core.broker.nodeId);
+      const kicked = await cli(["kick", "cli-room", user.id as string, "--ban", "--message", "enough", ...url], withKey);
+      assert.deepEqual([kicked.code, kicked.stdout], [0, `banned ${user.id} from cli-room\n`], kicked.stderr);
+      assert.deepEqual((await c.waitFor((f) => f.o === "room-bye")).reason, { code: "room.banned" });
+      const again = await cli(["kick", "cli-room", user.id as string, ...url], withKey);
+      assert.deepEqual([again.code, again.stderr.split(" (")[0]], [1, "cannot kick: user.not-member"]);
+      c.close();
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("refusals: no --url, no key, a wrong key, no server, a bad flag; SWITCHBOARD_ADMIN_KEY does not disturb data-folder commands", async () => {
+    const t = await startTestServer({ auth: { adminKey: KEY } });
+    const dir = await dataDir();
+    // A port nothing listens on: taken from the system, then given back.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    try {
+      const runs = await Promise.all([
+        cli(["stats"], withKey),
+        cli(["stats", "--url", t.url]),
+        cli(["stats", "--url", t.url, "--admin-key", "wrong-key-0123456789"]),
+        cli(["stats", "--url", `http://127.0.0.1:${deadPort}`], withKey),
+        cli(["kick", "room", "--url", t.url], withKey),
+        cli(["stats", "--url", t.url, "--verbose"], withKey),
+        cli(["user", "add", "Local", "--password", "local-pass-1", "--data", dir], withKey),
+      ]);
+      const expected = [
+        /^this command talks to a running server: give --url http:\/\/host:port\n$/,
+        /^the admin key is needed: --admin-key <key> or \$SWITCHBOARD_ADMIN_KEY/,
+        /^the server refused the admin key \(admin\.unauthorized\)\n$/,
+        /^cannot reach http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\n$/,
+        /^usage: switchboard kick <room> <user id>/,
+        /Unknown option '--verbose'/,
+      ];
+      expected.forEach((pattern, i) => {
+        assert.equal(runs[i].code, 1, `run ${i}: ${runs[i].stderr}`);
+        assert.match(runs[i].stderr, pattern, `run ${i}`);
+        assert.ok(!runs[i].stderr.includes(KEY), "the key is never printed");
+      });
+      assert.equal(runs[6].code, 0, runs[6].stderr);
+    } finally {
+      await t.stop();
+    }
   });
 });

@@ -9,7 +9,7 @@ import { AddressQuota } from "./address-quota.js";
 import { HashGate } from "./hash-gate.js";
 import { LoginLimiter } from "./login-limiter.js";
 import { hashPassword, verifyPassword } from "./password.js";
-import type { Revocations } from "./revocations.js";
+import { credentialRef, type Revocations } from "./revocations.js";
 import type { AuthType, TokenClaims, TokenSigner } from "./tokens.js";
 
 export interface AccountsOptions {
@@ -35,6 +35,16 @@ export type RegisterResult =
   | { ok: false; code: "name.invalid" | "name.taken" | "mail.invalid" | "mail.taken" | "password.short" };
 
 export type LoginResult = { ok: true; account: AccountRecord } | { ok: false; code: "credentials.invalid" | "rate.limited" };
+
+/**
+ * Why a credential was refused, for the server's metrics: which kind of
+ * credential, and what was wrong with it. The admin key is checked by the HTTP
+ * API, not here, but is counted the same way.
+ */
+export interface AuthFailure {
+  credential: "password" | "token" | "session-key" | "admin-key";
+  reason: "invalid" | "expired" | "revoked" | "unknown-account" | "rate-limited";
+}
 
 export interface IssuedToken {
   token: string;
@@ -63,6 +73,8 @@ export class Accounts implements Authenticator {
     readonly revocations: Revocations,
     readonly options: AccountsOptions,
     counters: Counters,
+    /** Told of every refused credential (metrics); must not throw. */
+    private readonly onAuthFailure: (failure: AuthFailure) => void = () => undefined,
   ) {
     this.limiter = new LoginLimiter(counters, "login", options.loginFailuresPerName, options.loginFailuresPerAddress, options.loginWindowSeconds * 1000);
     this.creations = new AddressQuota(counters, "create", options.creationsPerAddress, options.creationWindowSeconds * 1000);
@@ -93,13 +105,13 @@ export class Accounts implements Authenticator {
   }
 
   async login(name: string, password: string, address: string): Promise<LoginResult> {
-    if (await this.limiter.blocked(name, address)) return { ok: false, code: "rate.limited" };
+    if (await this.limiter.blocked(name, address)) return this.failed({ credential: "password", reason: "rate-limited" }, { ok: false, code: "rate.limited" });
     const account = await this.store.accounts.byName(name);
     const hash = account?.passwordHash;
     const ok = hash ? await this.hashing.run(() => verifyPassword(password, hash)) : false;
     if (!account || !ok) {
       await this.limiter.fail(name, address);
-      return { ok: false, code: "credentials.invalid" };
+      return this.failed({ credential: "password", reason: "invalid" }, { ok: false, code: "credentials.invalid" });
     }
     await this.limiter.succeed(name);
     return { ok: true, account };
@@ -134,18 +146,20 @@ export class Accounts implements Authenticator {
   }
 
   async verify(token: string): Promise<AuthSession | null> {
-    const claims = await this.signer.read(token);
-    if (!claims || claims.expiresAt <= Date.now()) return null;
-    if (await this.revocations.isRevoked(claims.jti)) return null;
+    const claims = await this.signer.inspect(token);
+    if (typeof claims === "string") return this.failed({ credential: "token", reason: claims }, null);
+    if (claims.expiresAt <= Date.now()) return this.failed({ credential: "token", reason: "expired" }, null);
+    const revocationId = credentialRef(claims.jti, claims.sub, claims.issuedAt);
+    if (await this.revocations.isRevoked(revocationId)) return this.failed({ credential: "token", reason: "revoked" }, null);
     let identity: Identity;
     if (claims.authType === "anonymous") {
       identity = { id: claims.sub, name: claims.name, color: colorFor(claims.name), verified: false, guest: true };
     } else {
       const account = await this.store.accounts.byId(claims.sub);
-      if (!account) return null;
+      if (!account) return this.failed({ credential: "token", reason: "unknown-account" }, null);
       identity = accountIdentity(account);
     }
-    return { identity, revocationId: claims.jti, expiresAt: claims.expiresAt, authType: claims.authType };
+    return { identity, revocationId, expiresAt: claims.expiresAt, authType: claims.authType };
   }
 
   /** Revokes a token by its text; false when it was not a valid token. */
@@ -164,17 +178,37 @@ export class Accounts implements Authenticator {
   async createSessionKey(who: Identity, authType: AuthType): Promise<string> {
     const key = randomBytes(24).toString("base64url");
     const expiresAt = Date.now() + this.options.sessionKeyTtlSeconds * 1000;
-    await this.store.kv.put(KEYS_NS, keyDigest(key), { id: who.id, name: who.name, color: who.color, guest: who.guest, authType, expiresAt }, expiresAt);
+    const created = Date.now();
+    await this.store.kv.put(KEYS_NS, keyDigest(key), { id: who.id, name: who.name, color: who.color, guest: who.guest, authType, expiresAt, created }, expiresAt);
     return key;
   }
 
   async resolveSessionKey(key: string): Promise<AuthSession | null> {
     const entry = await this.store.kv.get(KEYS_NS, keyDigest(key));
-    if (!entry || typeof entry.id !== "string" || typeof entry.name !== "string") return null;
+    // Expired keys are gone from the store: they are "invalid" here too.
+    if (!entry || typeof entry.id !== "string" || typeof entry.name !== "string") return this.failed({ credential: "session-key", reason: "invalid" }, null);
     const guest = entry.guest === true;
     const identity: Identity = { id: entry.id, name: entry.name, color: String(entry.color), verified: !guest, guest };
     const expiresAt = typeof entry.expiresAt === "number" ? entry.expiresAt : null;
-    return { identity, revocationId: `key:${keyDigest(key)}`, expiresAt, authType: guest ? "anonymous" : "password" };
+    // A key stored before keys had `created` counts as made at 0: any revocation of its user ends it.
+    const revocationId = credentialRef(`key:${keyDigest(key)}`, entry.id, typeof entry.created === "number" ? entry.created : 0);
+    if (await this.revocations.isRevoked(revocationId)) return this.failed({ credential: "session-key", reason: "revoked" }, null);
+    return { identity, revocationId, expiresAt, authType: guest ? "anonymous" : "password" };
+  }
+
+  /**
+   * Every access token and session key of the user issued until now stops
+   * working, on every node, and the sockets opened with them are closed.
+   * Resolves to the moment before which they were revoked (ms epoch).
+   */
+  revokeUser(userId: string): Promise<number> {
+    return this.revocations.revokeUser(userId);
+  }
+
+  /** Reports a refusal and hands back the answer that says it. */
+  private failed<T>(failure: AuthFailure, answer: T): T {
+    this.onAuthFailure(failure);
+    return answer;
   }
 
   /** Deletes the key and closes every socket bound to it, on every node. */

@@ -1,0 +1,133 @@
+import { z } from "zod";
+import type { AccountRecord } from "../engine/store/types.js";
+import { accountDetail, disconnectBody, newAccount, tokenRequest, userParams } from "./admin-schemas.js";
+import { HttpError } from "./http.js";
+import { op, type Operation } from "./operations.js";
+import { errorBody, isoTime, named, publicAccountSchema, segment } from "./schemas.js";
+import type { ApiContext } from "./types.js";
+import { publicAccount, REFUSALS } from "./users-routes.js";
+
+const accountParams = z.strictObject({ account: segment(256).describe("the account's id") });
+
+const issuedToken = named(
+  "AdminIssuedToken",
+  z.strictObject({ accessToken: z.string(), expiresAt: isoTime, user: z.strictObject({ id: z.string(), name: z.string() }) }),
+);
+
+const noAccount = { description: "no account has that id", schema: errorBody };
+
+/**
+ * Accounts and users for the operator. The store's account port finds
+ * accounts by id, name or mail only (it has no listing), so a search is an
+ * exact match on one of those.
+ */
+export function adminUserOperations({ core }: ApiContext): Operation[] {
+  const accounts = core.accounts;
+  const detail = async (a: AccountRecord) => {
+    const before = await accounts.revocations.userRevokedBefore(a.id);
+    return { ...publicAccount(a), revokedBefore: before === null ? null : new Date(before).toISOString() };
+  };
+  const account = async (id: string) => {
+    const found = await accounts.byId(id);
+    if (!found) throw new HttpError(404, "account.unknown", "no account has that id");
+    return found;
+  };
+  return [
+    op({
+      id: "searchAccounts",
+      method: "GET",
+      path: "/api/admin/accounts",
+      summary: "Finds accounts by exact id, name (any case) or mail",
+      tags: ["users"],
+      security: "admin",
+      query: z.strictObject({ q: z.string().min(1).max(254).describe("an id, a name or a mail address") }),
+      responses: { 200: { description: "the matching accounts (none or one per kind)", schema: named("AccountList", z.strictObject({ accounts: z.array(accountDetail) })) } },
+      async handle({ query }) {
+        const q = query.q.trim();
+        const found = await Promise.all([accounts.byId(q), accounts.byName(q), q.includes("@") ? core.store.accounts.byMail(q) : null]);
+        const unique = new Map<string, AccountRecord>();
+        for (const a of found) if (a) unique.set(a.id, a);
+        return { status: 200, body: { accounts: await Promise.all([...unique.values()].map(detail)) } };
+      },
+    }),
+    op({
+      id: "createAccount",
+      method: "POST",
+      path: "/api/admin/accounts",
+      summary: "Registers an account (no per-address quota)",
+      tags: ["users"],
+      security: "admin",
+      body: newAccount,
+      responses: { 201: { description: "the new account", schema: publicAccountSchema }, 409: { description: "the name or mail is taken", schema: errorBody } },
+      async handle({ body }) {
+        const result = await accounts.register({ name: body.name, password: body.password, mail: body.mail ?? null });
+        if (!result.ok) {
+          const [status, reason] = REFUSALS[result.code];
+          throw new HttpError(status, result.code, reason);
+        }
+        return { status: 201, body: publicAccount(result.account) };
+      },
+    }),
+    op({
+      id: "getAccount",
+      method: "GET",
+      path: "/api/admin/accounts/{account}",
+      summary: "One account",
+      tags: ["users"],
+      security: "admin",
+      params: accountParams,
+      responses: { 200: { description: "the account", schema: accountDetail }, 404: noAccount },
+      async handle({ params }) {
+        return { status: 200, body: await detail(await account(params.account)) };
+      },
+    }),
+    op({
+      id: "createAccountToken",
+      method: "POST",
+      path: "/api/admin/accounts/{account}/tokens",
+      summary: "An access token for an account, without its password",
+      tags: ["users"],
+      security: "admin",
+      params: accountParams,
+      body: tokenRequest,
+      responses: { 201: { description: "the token", schema: issuedToken }, 404: noAccount },
+      async handle({ params, body }) {
+        const found = await account(params.account);
+        const { token, claims } = await accounts.issueToken(found, "password", body.ttlSeconds);
+        return { status: 201, body: { accessToken: token, expiresAt: new Date(claims.expiresAt).toISOString(), user: { id: found.id, name: found.name } } };
+      },
+    }),
+    op({
+      id: "disconnectUser",
+      method: "POST",
+      path: "/api/admin/users/{user}/disconnect",
+      summary: "Closes every connection of a user, on every node",
+      description:
+        "Nothing is stored: the user may connect again (revoke to keep them out). Connections opened with a token or session key close in every dialect; a guest's connection without one closes where its dialect watches for disconnects.",
+      tags: ["users"],
+      security: "admin",
+      params: userParams,
+      body: disconnectBody,
+      responses: { 202: { description: "every node was told", schema: named("Disconnected", z.strictObject({ user: z.string() })) } },
+      async handle({ params, body }) {
+        await accounts.revocations.disconnects.disconnect(params.user, body.reason ?? "disconnected by the operator");
+        return { status: 202, body: { user: params.user } };
+      },
+    }),
+    op({
+      id: "revokeUser",
+      method: "POST",
+      path: "/api/admin/users/{user}/revoke",
+      summary: "Revokes every access token and session key of a user issued until now",
+      description: "Sockets opened with them are closed on every node. Credentials issued afterwards work.",
+      tags: ["users"],
+      security: "admin",
+      params: userParams,
+      responses: { 200: { description: "revoked", schema: named("Revoked", z.strictObject({ user: z.string(), revokedBefore: isoTime })) } },
+      async handle({ params }) {
+        const before = await accounts.revokeUser(params.user);
+        return { status: 200, body: { user: params.user, revokedBefore: new Date(before).toISOString() } };
+      },
+    }),
+  ];
+}
