@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 
-export type Scenario = "fanout" | "durable";
+export type Scenario = "fanout" | "durable" | "cluster";
 
 export interface BenchOptions {
   /** fanout (default): fan-out throughput and idle memory against the baselines; durable: stored-message throughput per store. */
@@ -18,14 +18,19 @@ export interface BenchOptions {
   inFlight: number;
   /** durable: seconds each measurement runs (at most 10). */
   seconds: number;
-  /** durable: the PostgreSQL server to make a throwaway database on (an admin URL); skipped when unreachable. */
+  /** durable, cluster: the PostgreSQL server to make a throwaway database on (an admin URL); skipped when unreachable. */
   pg: string;
+  /** cluster: messages per second the senders offer, whatever the servers make of them. */
+  rate: number;
+  /** cluster: nodes of the fleet (and senders, in every setup). */
+  nodes: number;
 }
 
 const HELP = `npm run bench -- [options]
 
   --scenario <s>   fanout (default): the run below; durable: stored messages per second
-                   on SQLite and PostgreSQL against the raw insert rate of each
+                   on SQLite and PostgreSQL against the raw insert rate of each;
+                   cluster: one node against a fleet (Redis), both on PostgreSQL
 
   --clients <n>    receivers in the fan-out room (default 1000)
   --messages <n>   messages the publisher sends (default 2000)
@@ -39,9 +44,15 @@ durable scenario:
   --in-flight <n>  messages each sender keeps unacknowledged (default 20)
   --seconds <n>    length of each measurement, 1..10 (default 5)
   --pg <url>       PostgreSQL admin URL (default $SWITCHBOARD_TEST_PG or postgres://postgres@127.0.0.1:5432/postgres)
+
+cluster scenario (also --clients, --seconds, --pg, --quick):
+  --clients <n>    instalk receivers in the room, spread over the nodes (default 300)
+  --rate <n>       messages per second offered by the senders (default 1000)
+  --nodes <n>      nodes of the fleet, and senders in every setup (default 3)
+  --seconds <n>    measuring window per setup, 1..10 (default 5; --quick 3)
 `;
 
-const SCENARIOS: Scenario[] = ["fanout", "durable"];
+const SCENARIOS: Scenario[] = ["fanout", "durable", "cluster"];
 const DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres";
 
 const positive = (name: string, value: string | undefined, fallback: number) => {
@@ -66,6 +77,8 @@ export function parseOptions(argv: string[]): BenchOptions | null {
       "in-flight": { type: "string" },
       seconds: { type: "string" },
       pg: { type: "string" },
+      rate: { type: "string" },
+      nodes: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -84,7 +97,9 @@ export function parseOptions(argv: string[]): BenchOptions | null {
     inFlight: positive("in-flight", values["in-flight"], 20),
     seconds,
     pg: values.pg ?? process.env.SWITCHBOARD_TEST_PG ?? DEFAULT_PG,
-    clients: positive("clients", values.clients, quick ? 100 : 1000),
+    rate: positive("rate", values.rate, 1000),
+    nodes: positive("nodes", values.nodes, 3),
+    clients: positive("clients", values.clients, scenario === "cluster" ? (quick ? 100 : 300) : quick ? 100 : 1000),
     messages: positive("messages", values.messages, quick ? 200 : 2000),
     idle: positive("idle", values.idle, quick ? 500 : 5000),
     capSeconds: positive("cap", values.cap, 20),

@@ -1,11 +1,13 @@
 // npm run bench: fan-out throughput and idle memory of Switchboard against the
 // raw `ws` baselines and Socket.IO, measured in one run so the ratios compare
 // like with like. Loopback only; every server runs in a child process of its own.
-// `--scenario durable` measures stored-message throughput instead (durable.ts).
+// `--scenario durable` measures stored-message throughput instead (durable.ts);
+// `--scenario cluster` one node against a fleet on Redis (cluster.ts).
 import { mkdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { freePort, type ServerChild } from "./child.js";
+import { cluster } from "./cluster.js";
 import { socketIo, switchboard, wsBatched, wsNaive, type Contestant } from "./contestants.js";
 import { durable } from "./durable.js";
 import { fanout } from "./fanout.js";
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   if (!opts) return;
   if (opts.scenario === "durable") return durable(opts);
+  if (opts.scenario === "cluster") return cluster(opts);
   const haveSocketIo = installed("socket.io");
   if (!haveSocketIo) process.stdout.write("socket.io is not installed: skipping it (npm install -D socket.io)\n");
   const all = [wsNaive, wsBatched, switchboard, ...(haveSocketIo ? [socketIo] : [])];
