@@ -151,7 +151,7 @@ export const stats = named(
     rates: z
       .strictObject({ messagesIn: z.number(), messagesOut: z.number() })
       .nullable()
-      .describe("messages per second; null until the server's metrics provide them"),
+      .describe("this node's messages per second in and out (null when no metrics are attached)"),
   }),
   "The server and its fleet now.",
 );

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { Core } from "../core/core.js";
+import type { MessageRates } from "../observability/rates.js";
 import { stats } from "./admin-schemas.js";
 import { op, type Operation } from "./operations.js";
 import { repoFile } from "./web-root.js";
@@ -15,6 +16,17 @@ export const VERSION: string = (() => {
   }
 })();
 
+/**
+ * Where each server's message rates come from, by its core: the stats are
+ * built from the core alone (here and in the admin stream), and the rates live
+ * in the server's metrics, which the core does not know.
+ */
+const rateSources = new WeakMap<Core, () => MessageRates>();
+
+export function provideRates(core: Core, rates: () => MessageRates): void {
+  rateSources.set(core, rates);
+}
+
 /** The server and its fleet now: nodes and their connections (from the registry), this process's memory and uptime. */
 export async function currentStats(core: Core) {
   const nodes = (await core.broker.nodes.list()).sort((a, b) => a.id.localeCompare(b.id));
@@ -26,8 +38,8 @@ export async function currentStats(core: Core) {
     node: { id: core.broker.nodeId, version: VERSION, runtime: process.version, uptimeSeconds: Math.round(process.uptime()), memory: { rss, heapUsed, heapTotal, external } },
     nodes,
     connections: { total: Object.values(byDialect).reduce((a, b) => a + b, 0), byDialect },
-    // Messages per second come with the server's metrics (a later change); until then the dashboard shows none.
-    rates: null,
+    // This node's, not the fleet's: each node counts only its own clients' messages (Prometheus sums the fleet).
+    rates: rateSources.get(core)?.() ?? null,
   };
 }
 

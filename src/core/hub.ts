@@ -39,6 +39,18 @@ export interface Attachment {
 
 const GAP_WAIT_MS = 200;
 
+/** What the hub tells whoever measures it (the server's metrics). Called on the fan-out path: cheap, never throwing. */
+export interface HubObserver {
+  /**
+   * A stored event reached this node's fan-out: ms since its `time`, which was
+   * taken just before it was stored — so the store commit, the broker hop and
+   * any wait for an earlier seq are in it; the sockets' flush is not.
+   */
+  fanOut?(ms: number): void;
+  /** Frames handed to local subscribers: one per subscriber per event. */
+  delivered?(count: number): void;
+}
+
 /**
  * Local fan-out. Every event reaches this node through the broker; the hub
  * restores per-channel seq order (a fleet's broker may reorder publishes from
@@ -64,6 +76,7 @@ export class Hub {
     private readonly position: Position = async () => 0,
     /** How often idle channels are checked against the store for a lost last event; 0: never. */
     private readonly positionCheckMs = 0,
+    private readonly observer: HubObserver = {},
   ) {}
 
   async start(): Promise<void> {
@@ -125,7 +138,9 @@ export class Hub {
         subscription.floor = snapshotSeq;
         const held = subscription.held ?? [];
         subscription.held = null;
-        for (const event of held) this.deliverOne(subscription, event, null);
+        let delivered = 0;
+        for (const event of held) if (this.deliverOne(subscription, event, null)) delivered++;
+        if (delivered > 0) this.observer.delivered?.(delivered);
       },
     };
   }
@@ -262,17 +277,22 @@ export class Hub {
   }
 
   private fanOut(channel: Channel, event: CoreEvent): void {
+    // Clocks of a fleet's nodes differ a little: never a negative latency.
+    if (event.seq !== undefined) this.observer.fanOut?.(Math.max(0, Date.now() - event.time));
     const frames = new Map<Renderer, OutFrame | null>();
-    for (const subscription of channel.subs.values()) this.deliverOne(subscription, event, frames);
+    let delivered = 0;
+    for (const subscription of channel.subs.values()) if (this.deliverOne(subscription, event, frames)) delivered++;
+    if (delivered > 0) this.observer.delivered?.(delivered);
   }
 
-  private deliverOne(s: Subscription, event: CoreEvent, frames: Map<Renderer, OutFrame | null> | null): void {
-    if (event.exceptConn === s.sub.connId || event.exceptUser === s.sub.user.id) return;
-    if (event.seq !== undefined && event.seq <= s.floor) return;
-    if (s.accepts && !s.accepts(event)) return;
+  /** Whether a frame went to the subscriber now (held, filtered out or not shown: no). */
+  private deliverOne(s: Subscription, event: CoreEvent, frames: Map<Renderer, OutFrame | null> | null): boolean {
+    if (event.exceptConn === s.sub.connId || event.exceptUser === s.sub.user.id) return false;
+    if (event.seq !== undefined && event.seq <= s.floor) return false;
+    if (s.accepts && !s.accepts(event)) return false;
     if (s.held) {
       s.held.push(event);
-      return;
+      return false;
     }
     const renderer = s.sub.renderer;
     let frame = frames?.get(renderer);
@@ -281,6 +301,8 @@ export class Hub {
       frame = text === null ? null : new OutFrame(text);
       frames?.set(renderer, frame);
     }
-    if (frame) s.sub.deliver(frame);
+    if (!frame) return false;
+    s.sub.deliver(frame);
+    return true;
   }
 }

@@ -1,3 +1,4 @@
+import { since, type EngineObserver } from "../../observer.js";
 import type { Connection } from "./connection.js";
 import { COMMIT_BATCH_SQL, type BatchResultRow } from "./batch-sql.js";
 
@@ -61,7 +62,10 @@ export class PgGroupCommit {
   private running = false;
   private closed = false;
 
-  constructor(private readonly db: Connection) {}
+  constructor(
+    private readonly db: Connection,
+    private readonly observer: EngineObserver = {},
+  ) {}
 
   /** Resolves with the assigned seq (append, bump) or whether the document write took effect. */
   enqueue(write: SeqWrite): Promise<number>;
@@ -133,12 +137,14 @@ export class PgGroupCommit {
 
   private async commit(batch: Pending[]): Promise<void> {
     let rows: BatchResultRow[];
+    const start = performance.now();
     try {
       rows = await this.run(batch);
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
     }
+    const ms = since(start);
     const seqs = new Map<number, number>();
     const applied = new Set<number>();
     for (const row of rows) {
@@ -154,6 +160,7 @@ export class PgGroupCommit {
         else p.resolve(seq);
       }
     });
+    this.observer.commit?.(ms, batch.length);
   }
 
   private async run(batch: Pending[]): Promise<BatchResultRow[]> {

@@ -1,3 +1,4 @@
+import type { EngineObserver } from "../../observer.js";
 import { KV_SWEEP_MS } from "../kv-text.js";
 import { redactUrl } from "../../redact.js";
 import type { Store } from "../types.js";
@@ -15,6 +16,8 @@ export interface PostgresStoreOptions extends Partial<Omit<ConnectionOptions, "u
   url: string;
   /** How often expired kv entries are removed (default 30 s); tests shorten it. */
   sweepMs?: number;
+  /** Told how long each group commit took and how many writes it carried. */
+  observer?: EngineObserver;
 }
 
 export { StoreUnavailableError } from "./connection.js";
@@ -25,7 +28,7 @@ export { StoreUnavailableError } from "./connection.js";
  * decided inside PostgreSQL, never in a node's memory, so they hold across
  * nodes. The schema is created or brought up to date on open.
  */
-export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+export async function openPostgresStore({ observer, ...options }: PostgresStoreOptions): Promise<Store> {
   const opts: ConnectionOptions = { ...DEFAULT_CONNECTION, ...definedOnly(options), url: options.url };
   try {
     await migrate(opts);
@@ -36,7 +39,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
 
   const db = new Connection(opts);
-  const commits = new PgGroupCommit(db);
+  const commits = new PgGroupCommit(db, observer);
   const kv = postgresKv(db);
   let closing: Promise<void> | null = null;
   let sweeping = false;

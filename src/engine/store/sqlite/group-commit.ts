@@ -1,4 +1,5 @@
 import type { Database } from "better-sqlite3";
+import { since, type EngineObserver } from "../../observer.js";
 
 interface Pending {
   write: () => unknown;
@@ -18,7 +19,10 @@ export class GroupCommit {
   private closed = false;
   private readonly commit: (batch: Pending[]) => unknown[];
 
-  constructor(db: Database) {
+  constructor(
+    db: Database,
+    private readonly observer: EngineObserver = {},
+  ) {
     const tx = db.transaction((batch: Pending[]) => batch.map((p) => p.write()));
     // IMMEDIATE takes the write lock up front, so a second connection makes us wait
     // (busy_timeout) instead of failing a deferred read-to-write upgrade.
@@ -51,12 +55,15 @@ export class GroupCommit {
     if (batch.length === 0) return;
     this.queue = [];
     let results: unknown[];
+    const start = performance.now();
     try {
       results = this.commit(batch);
     } catch (error) {
       for (const p of batch) p.reject(error);
       return;
     }
+    const ms = since(start);
     batch.forEach((p, i) => p.resolve(results[i]));
+    this.observer.commit?.(ms, batch.length);
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
+import type { EngineObserver } from "../../observer.js";
 import { KV_SWEEP_MS } from "../kv-text.js";
 import type { Store } from "../types.js";
 import { sqliteAccounts } from "./accounts.js";
@@ -21,6 +22,8 @@ export interface SqliteStoreOptions {
   synchronous?: "NORMAL" | "FULL";
   /** How often expired kv entries are removed (default 30 s); tests shorten it. */
   sweepMs?: number;
+  /** Told how long each group commit took and how many writes it carried. */
+  observer?: EngineObserver;
 }
 
 const BUSY_TIMEOUT_MS = 5000;
@@ -41,7 +44,7 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<Store> 
     throw error;
   }
 
-  const commits = new GroupCommit(db);
+  const commits = new GroupCommit(db, opts.observer);
   const kv = sqliteKv(db);
   let closed = false;
   let closing: Promise<void> | null = null;

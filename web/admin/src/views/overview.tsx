@@ -26,9 +26,9 @@ export function Overview() {
             <span class="value" data-testid={`connections-${dialect}`}>{n}</span>
           </div>
         ))}
-        <div class="card">
-          <span class="label">messages/s in · out</span>
-          <span class="value">{stats.rates ? `${stats.rates.messagesIn.toFixed(1)} · ${stats.rates.messagesOut.toFixed(1)}` : "—"}</span>
+        <div class="card" title="Requests accepted from and frames sent to the clients of the node serving this page, per second">
+          <span class="label">messages/s in · out, this node</span>
+          <span class="value" data-testid="rates">{stats.rates ? `${stats.rates.messagesIn.toFixed(1)} · ${stats.rates.messagesOut.toFixed(1)}` : "—"}</span>
         </div>
         <div class="card">
           <span class="label">nodes</span>
