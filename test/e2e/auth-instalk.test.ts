@@ -6,7 +6,7 @@ import { account, bearer, call, identify, instalk, login, me, newName, register,
 
 /** Accounts and tokens as instalk sees them: the upgrade token, identify, and revocation reaching open sockets. */
 
-const VERIFIED_USER = ["color", "id", "username", "verified"];
+const VERIFIED_USER = ["auth", "color", "id", "info", "username", "verified"];
 
 function assertAccountUser(user: Json, name: string): void {
   assert.deepEqual(Object.keys(user).sort(), VERIFIED_USER);

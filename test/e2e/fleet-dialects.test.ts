@@ -172,7 +172,8 @@ describe("a fleet of three nodes behind HAProxy", { skip: skip ?? undefined }, (
     await reader.request("read", { r: `/rooms/${name}/messages/`, cmdOpts: { subscribe: true } });
     await writer.request("create", { r: `/rooms/${name}/messages/`, body: { body: "across" } });
     const push = await reader.push("created", (f) => f.body.body === "across", 10_000);
-    assert.equal(push.r, `/rooms/${name}/messages/1`);
+    assert.equal(push.r, `/rooms/${name}/messages/*/`);
+    assert.equal(push.body._r, `/rooms/${name}/messages/1`);
   });
 
   it("fuse: a session logged in through node A pulls through node B and pushes through node C", async () => {

@@ -150,10 +150,10 @@ describe("instalk identify", () => {
     await a.said(r1, "before");
     const name = newName("Renamed");
     const reply = await identify(a, { identity: name, mail: "r@b.c" });
-    const expectUser = { id: a.user.id, username: name, color: reply.user.color, verified: false };
+    const expectUser = { id: a.user.id, username: name, color: reply.user.color, verified: false, auth: false, info: { name, color: reply.user.color } };
     for (const [who, r, nr] of [[a, r1, 2], [b, r1, 2], [a, r2, 1]] as const) {
       const f = await who.op(r, "set-user-info");
-      assert.deepEqual(Object.keys(f.data).sort(), ["nr", "sid", "time", "user"]);
+      assert.deepEqual(Object.keys(f.data).sort(), ["#", "nr", "sender", "sid", "time", "user"]);
       assert.equal(f.data.nr, nr);
       assert.equal(f.data.sid, a.user.id);
       assert.deepEqual(f.data.user, expectUser);

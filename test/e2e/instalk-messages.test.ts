@@ -92,7 +92,7 @@ describe("instalk messages", () => {
     for (const p of [a, b]) {
       const f = await p.op(r, "set-room-topic");
       assert.deepEqual(Object.keys(f).sort(), ["data", "o", "r"]);
-      assert.deepEqual(Object.keys(f.data).sort(), ["nr", "sid", "time", "topic"]);
+      assert.deepEqual(Object.keys(f.data).sort(), ["#", "nr", "sender", "sid", "time", "topic", "when"]);
       assert.deepEqual({ nr: f.data.nr, sid: f.data.sid, topic: f.data.topic }, { nr: 2, sid: a.user.id, topic: "Plans for Friday" });
       assertTime(f.data.time);
     }

@@ -96,7 +96,7 @@ describe("instalk rooms", () => {
     two.send({ r, o: "leave" });
     assert.deepEqual(await two.next(), { r, o: "room-bye" });
     const left = await g.op(r, "left");
-    assert.deepEqual(Object.keys(left.data).sort(), ["time", "user"]);
+    assert.deepEqual(Object.keys(left.data).sort(), ["time", "user", "when"]);
     assert.deepEqual(left.data.user, one.user);
     assertTime(left.data.time);
     // Left means left: room operations are refused again, and the member list is without it.

@@ -7,6 +7,9 @@ const overrides = {
   really: { maxDocumentBytes: 1024, collections: { diary: { read: "owner", write: "owner" }, wiki: { read: "any", write: "any" } } },
 };
 
+/** `meta.opBy` of a change by `c` (an anonymous client): the original protocol's object. */
+const opBy = (c: ReallyClient) => ({ authType: "anonymous", uid: String(c.user._r).slice("/users/".length), data: {} });
+
 async function create(c: ReallyClient, r: string, body: Frame): Promise<Frame> {
   const reply = await c.request("create", { r, body });
   assert.equal(reply.error, undefined, JSON.stringify(reply));
@@ -122,7 +125,8 @@ describe("really: documents", () => {
     assert.deepEqual(read.body.items, []);
     const made = await create(writer, "/feed/", { text: "first" });
     const push = await reader.push("created");
-    assert.deepEqual(push, { evt: "created", r: made.r, rev: 1, body: made.body, meta: { opBy: writer.user._r } });
+    assert.deepEqual(push, { evt: "created", r: "/feed/*/", rev: 1, body: made.body, meta: { opBy: opBy(writer) } });
+    assert.equal(push.body._r, made.r);
     const un = await reader.request("unsubscribe", { body: { subscriptions: ["/feed/"] } });
     assert.deepEqual(un.body, { unsubscriptions: ["/feed/"] });
     await create(writer, "/feed/", { text: "second" });
@@ -137,7 +141,7 @@ describe("really: documents", () => {
     await create(writer, col, { kind: "other" });
     const kept = await create(writer, col, { kind: "keep" });
     const push = await reader.push("created");
-    assert.equal(push.r, kept.r, "the non-matching document was not pushed");
+    assert.equal(push.body._r, kept.r, "the non-matching document was not pushed");
     assert.equal(await reader.silentFor(100), true);
   });
 
@@ -149,17 +153,17 @@ describe("really: documents", () => {
     assert.deepEqual(sub.body.subscriptions, [r]);
     assert.deepEqual(Object.keys(sub.body.refused).sort(), ["/rooms/lobby", "/wiki/missing"]);
     await owner.request("update", { r, rev: 1, body: { ops: [{ op: "set", key: "text", value: "v2" }, { op: "addNumber", key: "n", value: 2 }] } });
-    const ownerR = owner.user._r;
+    const ownerBy = opBy(owner);
     assert.deepEqual(await watcher.push("updated"), {
       evt: "updated", r, rev: 2,
       body: { text: { op: "set", opValue: "v2" }, n: { op: "addNumber", opValue: 2 } },
-      meta: { opBy: ownerR },
+      meta: { opBy: ownerBy },
     });
     // "any" may write in wiki: the watcher's own change is pushed with the watcher as opBy.
     await watcher.request("update", { r, rev: 2, body: { ops: [{ op: "push", key: "log", value: "w" }] } });
-    assert.equal((await watcher.push("updated")).meta.opBy, watcher.user._r);
+    assert.deepEqual((await watcher.push("updated")).meta.opBy, opBy(watcher));
     await owner.request("delete", { r });
-    assert.deepEqual(await watcher.push("deleted"), { evt: "deleted", r, rev: 4, meta: { opBy: ownerR } });
+    assert.deepEqual(await watcher.push("deleted"), { evt: "deleted", r, rev: 4, meta: { opBy: ownerBy } });
 
     const { r: r2 } = await create(owner, "/wiki/", { text: "x" });
     await watcher.request("subscribe", { body: { subscriptions: [{ r: r2 }] } });

@@ -95,7 +95,7 @@ describe("really: a request's reply comes before the pushes it causes", () => {
     c.send({ tag: 401, cmd: "create", r: collection, body: { title: "todo" } });
     const [made, created] = await c.inOrder(2);
     assert.deepEqual(tags([made, created]), [401, "evt:created"], JSON.stringify([made, created]));
-    assert.equal(created.r, made.r);
+    assert.equal(created.body._r, made.r);
     const sub = await c.request("subscribe", { body: { subscriptions: [{ r: made.r }] } });
     assert.deepEqual(sub.body.subscriptions, [made.r]);
     c.send({ tag: 402, cmd: "update", r: made.r, rev: 1, body: { ops: [{ op: "set", key: "title", value: "shopping" }] } });

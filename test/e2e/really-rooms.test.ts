@@ -116,10 +116,11 @@ describe("really: rooms and messages", () => {
     for (let n = 1; n <= 5; n++) void writer.request("create", { r: `/rooms/${r}/messages/`, body: { body: `live ${n}` } });
     for (let n = 1; n <= 5; n++) {
       const push = await reader.push("created");
-      assert.equal(push.r, `/rooms/${r}/messages/${n + 1}`);
+      assert.equal(push.r, `/rooms/${r}/messages/*/`, "created names the collection");
+      assert.equal(push.body._r, `/rooms/${r}/messages/${n + 1}`);
       assert.equal(push.body.body, `live ${n}`);
       assert.equal(push.body.sender._r, writer.user._r);
-      assert.equal(push.meta.opBy, writer.user._r);
+      assert.deepEqual(push.meta.opBy, { authType: "anonymous", uid: writer.user._r.slice("/users/".length), data: {} });
     }
     assert.equal(await reader.silentFor(100), true);
     await reader.request("unsubscribe", { body: { subscriptions: [`/rooms/${r}/messages/`] } });
@@ -154,7 +155,8 @@ describe("really and instalk share rooms", () => {
 
     instalk.send({ r, o: "msg", data: { body: "live from instalk" } });
     const push = await really.push("created", (f) => f.body.body === "live from instalk");
-    assert.equal(push.r, `/rooms/${r}/messages/3`);
+    assert.equal(push.r, `/rooms/${r}/messages/*/`);
+    assert.equal(push.body._r, `/rooms/${r}/messages/3`);
     instalk.close();
   });
 });

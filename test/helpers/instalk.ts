@@ -10,6 +10,9 @@ export interface WireUser {
   username: string;
   color: string;
   verified: boolean;
+  /** The original Instalk client's view of the same user (additive). */
+  auth: boolean;
+  info: { name: string; color: string };
 }
 
 let rooms = 0;
@@ -131,10 +134,13 @@ export const unthrottled = { limits: { messagesPerSecond: 100_000, burst: 100_00
 
 export function assertUser(u: unknown, verified = false): asserts u is WireUser {
   const user = u as WireUser;
-  assert.deepEqual(Object.keys(user).sort(), ["color", "id", "username", "verified"]);
+  assert.deepEqual(Object.keys(user).sort(), ["auth", "color", "id", "info", "username", "verified"]);
   assert.match(user.id, /^[0-9A-Za-z-]{6,}$/);
   assert.match(user.color, /^#[0-9A-F]{6}$/i);
   assert.equal(user.verified, verified);
+  // The original client's fields repeat the seed's.
+  assert.equal(user.auth, verified);
+  assert.deepEqual(user.info, { name: user.username, color: user.color });
 }
 
 export function assertGuest(u: unknown): asserts u is WireUser {

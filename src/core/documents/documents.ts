@@ -1,10 +1,12 @@
-import type { DocumentRecord, DocumentStore } from "../../engine/store/types.js";
+import type { DocumentRecord, DocumentStore, HistoryStore } from "../../engine/store/types.js";
 import type { Hub } from "../hub.js";
 import { randomId } from "../identity.js";
 import type { JsonObject } from "../json.js";
-import type { UserRef } from "../types.js";
+import { withSenderProfile } from "../rooms.js";
+import type { CoreEvent, UserRef } from "../types.js";
 import { accessFor, mayRead, mayWrite, type Access, type AccessRules } from "./access.js";
-import { matches, type Filter } from "./filter.js";
+import { ChangeLog } from "./change-log.js";
+import { matchesDoc, type Filter } from "./filter.js";
 import { applyOps, diffChanges, type Changes, type UpdateOp } from "./ops.js";
 import { isObject } from "./path.js";
 
@@ -40,6 +42,9 @@ export const DOC_ID = /^[A-Za-z0-9_.~-]{1,64}$/;
 export const MAX_LIST = 200;
 /** Rows a filtered list looks at before it answers with a short page and a `next` to go on from. */
 const MAX_SCAN = 5000;
+/** Documents `count` looks at, at most: past it the count is a lower bound (the original's counts were "not accurate" too). */
+export const MAX_COUNT_SCAN = 100_000;
+const COUNT_BATCH = 1000;
 const MAX_OPS = 100;
 
 /** Where change events go: one document's, and a collection's new documents (per owner when only owners may read). */
@@ -70,6 +75,8 @@ const refused = (code: DocCode, message?: string): DocResult => (message === und
  */
 export class Documents {
   private lastCreated = 0;
+  /** Recent changes per document, once `keepChanges` turned it on (really's subscribe with `rev`). */
+  private changes: ChangeLog | null = null;
 
   constructor(
     private readonly store: DocumentStore,
@@ -80,6 +87,20 @@ export class Documents {
 
   access(collection: string): Access {
     return accessFor(this.options, collection);
+  }
+
+  /** From now on every change is also kept (bounded, per document) in `history`, for `changesSince`. */
+  keepChanges(history: HistoryStore): void {
+    this.changes ??= new ChangeLog(history);
+  }
+
+  /**
+   * The `updated` events (as subscribers got them) that took the document from
+   * `fromRev` to `toRev`, in order; null when they are not all held any more.
+   */
+  changesSince(collection: string, id: string, fromRev: number, toRev: number): Promise<CoreEvent[] | null> {
+    if (!this.changes) return Promise.resolve(toRev <= fromRev ? [] : null);
+    return this.changes.since(docChannels.doc(collection, id), collection, id, fromRev, toRev);
   }
 
   /** The channel carrying `created` events `by` may see, or null when it may see none. */
@@ -150,6 +171,7 @@ export class Documents {
     const tombstone: DocumentRecord = { ...doc, rev: doc.rev + 1, body: {}, updated: this.now(), deleted: true };
     if (!(await this.store.write(tombstone, doc.rev))) return this.lostRace(collection, id);
     await this.announce(docChannels.doc(collection, id), "deleted", by, { collection, id, rev: tombstone.rev });
+    this.changes?.forget(collection, id);
     return { ok: true, doc: toDoc(tombstone) };
   }
 
@@ -176,13 +198,36 @@ export class Documents {
       for (const row of rows) {
         scanned++;
         after = { created: row.created, id: row.id };
-        if (q.filter && !matches(q.filter, row.body)) continue;
+        if (q.filter && !matchesDoc(q.filter, row)) continue;
         if (docs.length === limit) return { docs, next: cursorOf(docs[limit - 1]) };
         docs.push(toDoc(row));
       }
       if (rows.length < batch) return { docs };
     }
     return { docs, next: after ? cursorOf(after) : undefined };
+  }
+
+  /**
+   * How many live documents `list` shows over all its pages, for the same
+   * filter and reader. Looks at up to MAX_COUNT_SCAN documents.
+   */
+  async count(collection: string, q: Pick<ListQuery, "filter" | "owner">, by: UserRef | null): Promise<number> {
+    if (!COLLECTION.test(collection)) return 0;
+    let owner = q.owner;
+    if (this.access(collection).read === "owner") {
+      if (!by || (owner !== undefined && owner !== by.id)) return 0;
+      owner = by.id;
+    }
+    let count = 0;
+    let after: { created: number; id: string } | undefined;
+    for (let scanned = 0; scanned < MAX_COUNT_SCAN; ) {
+      const rows = await this.store.list(collection, { limit: COUNT_BATCH, ascending: true, after, owner });
+      for (const row of rows) if (!q.filter || matchesDoc(q.filter, row)) count++;
+      scanned += rows.length;
+      if (rows.length < COUNT_BATCH) break;
+      after = { created: rows[rows.length - 1].created, id: rows[rows.length - 1].id };
+    }
+    return count;
   }
 
   /** Creation times never repeat on a node, so its documents list in the order they were made. */
@@ -212,7 +257,8 @@ export class Documents {
   private async commit(doc: Doc, body: JsonObject, by: UserRef, changes: Changes): Promise<DocResult> {
     const next: DocumentRecord = { ...doc, rev: doc.rev + 1, body, updated: this.now(), deleted: false };
     if (!(await this.store.write(next, doc.rev))) return this.lostRace(doc.collection, doc.id);
-    await this.announce(docChannels.doc(doc.collection, doc.id), "updated", by, { collection: doc.collection, id: doc.id, rev: next.rev, changes });
+    const event = await this.announce(docChannels.doc(doc.collection, doc.id), "updated", by, { collection: doc.collection, id: doc.id, rev: next.rev, changes });
+    this.changes?.record(event, doc.collection, doc.id);
     return { ok: true, doc: toDoc(next) };
   }
 
@@ -222,7 +268,10 @@ export class Documents {
     return now?.deleted ? refused("gone") : refused("stale", now ? `the document is at rev ${now.rev}` : undefined);
   }
 
-  private announce(channel: string, type: "created" | "updated" | "deleted", by: UserRef, data: JsonObject): Promise<void> {
-    return this.hub.publish({ channel, type, time: this.now(), sender: { id: by.id, name: by.name }, data });
+  /** Publishes a change; the author's profile goes along (really says whether it was anonymous). Resolves to the event. */
+  private async announce(channel: string, type: "created" | "updated" | "deleted", by: UserRef, data: JsonObject): Promise<CoreEvent> {
+    const event: CoreEvent = { channel, type, time: this.now(), sender: { id: by.id, name: by.name }, data: withSenderProfile(by, data) };
+    await this.hub.publish(event);
+    return event;
   }
 }

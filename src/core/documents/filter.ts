@@ -75,7 +75,9 @@ export function parseFilter(text: string, values: JsonObject = {}): FilterResult
     const param = expect("param", "a $parameter");
     if (typeof param === "string") return { ok: false, message: param };
     const name = param.text.slice(1);
-    const value = Object.hasOwn(values, name) ? values[name] : undefined;
+    let value = Object.hasOwn(values, name) ? values[name] : undefined;
+    // `_r` is an object's path; the original protocol writes paths with and without a trailing slash.
+    if (field.text === "_r" && typeof value === "string" && value.length > 1 && value.endsWith("/")) value = value.slice(0, -1);
     if (!isScalar(value)) return { ok: false, message: `${param.text} needs a string, number, boolean or null in values` };
     const path = parsePath(field.text);
     if (!path) return { ok: false, message: `${field.text} is not a valid field` };
@@ -109,4 +111,12 @@ function holds(c: Comparison, actual: Json | undefined): boolean {
 
 export function matches(filter: Filter, body: JsonObject): boolean {
   return filter.all.every((c) => holds(c, getAt(body, c.field)));
+}
+
+/** A document's path, as `_r` names it: `/<collection>/<id>`. */
+export const docPath = (collection: string, id: string) => `/${collection}/${id}`;
+
+/** What a filter sees of a document: its snapshot, the body with `_r` (its path) and `_rev` (which win over body fields of those names). */
+export function matchesDoc(filter: Filter, doc: { collection: string; id: string; rev: number; body: JsonObject }): boolean {
+  return matches(filter, { ...doc.body, _r: docPath(doc.collection, doc.id), _rev: doc.rev });
 }

@@ -57,7 +57,8 @@ export class FuseAccounts {
     private readonly anonymousTtlMs: number,
   ) {}
 
-  async register(name: string, mail: string, pass: string): Promise<Outcome<{ key: string; id: string }>> {
+  /** A new user: its key, its id, and who it is (for logging it in at once, as the original server did in legacy mode). */
+  async register(name: string, mail: string, pass: string): Promise<Outcome<{ key: string; id: string; user: Identity }>> {
     if (name !== "") {
       if (name.length < 3) return fail("name too short");
       if (!NAME.test(name)) return fail("name invalid");
@@ -74,16 +75,16 @@ export class FuseAccounts {
     const password = pass.length >= this.minPasswordLength ? pass : key;
     const meta: JsonObject = { fuse: { id, key: this.box.seal(key), pass: pass === "" ? null : this.box.seal(pass) } };
     const result = await this.core.accounts.register({ name, password, mail: mail || null, meta });
-    return result.ok ? { ok: true, key, id } : fail(REGISTER_REFUSALS[result.code]);
+    return result.ok ? { ok: true, key, id, user: accountIdentity(result.account) } : fail(REGISTER_REFUSALS[result.code]);
   }
 
-  private async registerAnonymous(pass: string): Promise<Outcome<{ key: string; id: string }>> {
+  private async registerAnonymous(pass: string): Promise<Outcome<{ key: string; id: string; user: Identity }>> {
     const kv = this.core.store.kv;
     for (;;) {
       const { key, id } = newKey();
       if (await kv.get(ANON_NS, id)) continue;
       await kv.put(ANON_NS, id, { key: this.box.seal(key), pass: pass === "" ? null : this.box.seal(pass) }, Date.now() + this.anonymousTtlMs);
-      return { ok: true, key, id };
+      return { ok: true, key, id, user: anonymous(id) };
     }
   }
 

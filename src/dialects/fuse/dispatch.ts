@@ -3,6 +3,7 @@ import { lobbyCommands, listRooms } from "./commands-lobby.js";
 import { talkCommands } from "./commands-talk.js";
 import { dataCommands, listData } from "./commands-data.js";
 import { hasBreak, parseLine, type Line } from "./line.js";
+import { RoomRefusal } from "../../core/room-records.js";
 
 const commands: Record<string, Command> = {
   ...lobbyCommands,
@@ -21,7 +22,11 @@ const before: Record<string, (f: Fuse, line: Line, caller: Caller) => Promise<Re
     // Every attempt counts, on the same per-address quota as accounts made over HTTP (`auth.creationsPerAddress`).
     if (!(await f.ctx.core.accounts.mayCreate(caller.addr))) return "user|fail|too many attempts";
     const result = await f.accounts.register(caller.name, args[0] ?? "", args.slice(1).join("|"));
-    return result.ok ? `user|done|${result.key}|${result.id}` : `user|fail|${result.reason}`;
+    if (!result.ok) return `user|fail|${result.reason}`;
+    const line = `user|done|${result.key}|${result.id}`;
+    // The seed: registering does not log in. The original server did, and its cookie-less clients (legacy mode) pull right after it.
+    if (!f.ctx.config.fuse.legacy) return line;
+    return { line, after: await caller.login(result.user) };
   },
   async salt(f) {
     return `salt|done|${await f.accounts.salt()}`;
@@ -56,6 +61,7 @@ export async function dispatch(f: Fuse, caller: Caller, text: string): Promise<R
     const reply = await answer(f, caller, line, text);
     return typeof reply === "string" ? { line: reply } : reply;
   } catch (err) {
+    if (err instanceof RoomRefusal) return { line: `${line.type}|fail|room keeps no messages` };
     f.ctx.log.error({ err, dialect: "fuse", type: line.type }, "fuse command failed");
     return { line: `${has(before, line.type) || has(commands, line.type) ? line.type : "main"}|fail|internal error` };
   }

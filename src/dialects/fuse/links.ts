@@ -129,9 +129,14 @@ export class HttpLinks {
     this.records = new LinkRecords(f);
   }
 
+  /** Whether `name` alone may stand for an HTTP session (`fuse.legacy`). */
+  get legacy(): boolean {
+    return this.f.ctx.config.fuse.legacy;
+  }
+
   /** The request's cookie session or, in legacy mode, the session of the name, when it lives on this node. */
   find(token: string | null, name: string): LinkEntry | null {
-    return this.get(token) ?? (this.f.ctx.config.fuse.legacy ? this.named(name) : null);
+    return this.get(token) ?? (this.legacy ? this.named(name) : null);
   }
 
   /** Could the request's session live on another node? (It carries a cookie, or a name in legacy mode.) */

@@ -31,6 +31,13 @@ class PushCaller implements Caller {
   }
 
   async login(user: Identity): Promise<() => void> {
+    const named = this.entry;
+    // Legacy mode: the name is the session. Logging in again as the user it already is (the original clients
+    // register, which logs in, then `open`) keeps that session, and with it the pull the client already holds.
+    if (this.cookieSid === null && this.links.legacy && named && !named.session.ended && named.session.user.id === user.id) {
+      this.cookie = named.link.token;
+      return () => undefined;
+    }
     const old = this.cookieSid === null ? null : this.links.session(this.cookieSid);
     // The same user again is a takeover the lobby carries out; another user logs the cookie's first one out.
     if (old && old.session.user.id !== user.id) {

@@ -1,43 +1,84 @@
-import type { JsonObject } from "../../core/json.js";
+import { colorFor } from "../../core/identity.js";
+import type { Json, JsonObject } from "../../core/json.js";
 import type { CoreEvent, Identity, Renderer } from "../../core/types.js";
 import type { StoredEvent } from "../../engine/store/types.js";
 
 /** EJSON date, as the protocol's "ISO-DateTime in EJSON format". */
 export const ejson = (ms: number) => ({ $date: new Date(ms).toISOString() });
 
-export interface WireUser {
+/** The seed's User: what is stored in `set-user-info` events. */
+export interface SeedUser {
   id: string;
   username: string;
   color: string;
   verified: boolean;
 }
 
-export const wireUser = (who: Identity): WireUser => ({ id: who.id, username: who.name, color: who.color, verified: who.verified });
+/**
+ * The seed's User plus what the original Instalk client reads (`auth`,
+ * `info.name`, `info.color`): the same facts twice, so both kinds of client
+ * find theirs. Fields are only ever added, never renamed.
+ */
+export interface WireUser extends SeedUser {
+  auth: boolean;
+  info: { name: string; color: string };
+}
 
+const withOriginal = (u: SeedUser): WireUser => ({ ...u, auth: u.verified, info: { name: u.username, color: u.color } });
+
+export const seedUser = (who: Identity): SeedUser => ({ id: who.id, username: who.name, color: who.color, verified: who.verified });
+export const wireUser = (who: Identity): WireUser => withOriginal(seedUser(who));
+
+const isObject = (v: Json | undefined): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A user as a signal's profile fields (joined, left) describe it. */
 function userFrom(event: Pick<CoreEvent, "sender" | "data">): WireUser {
   const d = event.data;
-  return {
+  return withOriginal({
     id: event.sender.id,
     username: event.sender.name,
     color: typeof d.color === "string" ? d.color : "#888888",
     verified: d.verified === true,
-  };
+  });
+}
+
+/** The author of a stored event, from the profile the core kept with it (none for the system or older events: the name's colour). */
+function senderOf(e: Pick<CoreEvent, "sender" | "data">): WireUser {
+  const by = isObject(e.data.by) ? e.data.by : {};
+  return withOriginal({
+    id: e.sender.id,
+    username: e.sender.name,
+    color: typeof by.color === "string" ? by.color : colorFor(e.sender.name),
+    verified: by.verified === true,
+  });
+}
+
+/** A stored `set-user-info` user (the seed's four fields) as the wire shows users. */
+function storedUser(user: Json | undefined): WireUser | Json {
+  if (!isObject(user) || typeof user.username !== "string" || typeof user.color !== "string") return user ?? null;
+  return withOriginal({ id: String(user.id), username: user.username, color: user.color, verified: user.verified === true });
 }
 
 export function roomOf(channel: string): string {
   return channel.startsWith("room:") ? channel.slice(5) : channel;
 }
 
-/** The whole frame members receive for a stored event: history replies reuse it verbatim. */
+/**
+ * The whole frame members receive for a stored event: history replies reuse it
+ * verbatim. Topic and user-info events also carry the original client's `#`
+ * (the nr), `sender` (a User) and, for the topic, `when` (epoch ms).
+ */
 function renderStored(r: string, e: Pick<CoreEvent, "type" | "seq" | "time" | "sender" | "data">): string | null {
   const head = { nr: e.seq, time: ejson(e.time), sid: e.sender.id };
   switch (e.type) {
     case "msg":
       return JSON.stringify({ r, o: "msg", data: { ...head, body: e.data.body, mentions: e.data.mentions ?? [], attachments: e.data.attachments ?? [] } });
     case "set-room-topic":
-      return JSON.stringify({ r, o: "set-room-topic", data: { ...head, topic: e.data.topic } });
-    case "set-user-info":
-      return JSON.stringify({ r, o: "set-user-info", data: { ...head, user: e.data.user } });
+      return JSON.stringify({ r, o: "set-room-topic", data: { ...head, topic: e.data.topic, "#": e.seq, sender: senderOf(e), when: e.time } });
+    case "set-user-info": {
+      const user = storedUser(e.data.user);
+      return JSON.stringify({ r, o: "set-user-info", data: { ...head, user, "#": e.seq, sender: user } });
+    }
     default:
       return null;
   }
@@ -59,10 +100,12 @@ export const instalkRenderer: Renderer = {
     if (e.seq !== undefined) return renderStored(r, e);
     switch (e.type) {
       case "joined":
-        return JSON.stringify({ r, o: "joined", data: { user: userFrom(e), time: ejson(e.time) } });
       case "left":
-        if (e.data.how === "disconnect") return JSON.stringify({ r, sid: e.sender.id, o: "disconnect", time: ejson(e.time) });
-        return JSON.stringify({ r, o: "left", data: { user: userFrom(e), time: ejson(e.time) } });
+        // `when` is the original client's time of the change, in epoch ms.
+        return JSON.stringify({ r, o: e.type, data: { user: userFrom(e), time: ejson(e.time), when: e.time } });
+      case "disconnect":
+        // The core follows it with `left` (the user's last socket went): seed clients read this, the original client that.
+        return JSON.stringify({ r, sid: e.sender.id, o: "disconnect", time: ejson(e.time) });
       case "bt":
       case "st":
       case "away":

@@ -1,7 +1,8 @@
 import type { JsonObject } from "../../core/json.js";
+import { RoomRefusal, unlessUnstored } from "../../core/room-records.js";
 import type { InstalkSession } from "./session.js";
-import { renderHistory, wireUser } from "./render.js";
-import { dataSchemas, issuesToErrors, ROOM_ID, type DataSchemas } from "./schema.js";
+import { renderHistory, seedUser, wireUser } from "./render.js";
+import { bodyFromTxt, dataSchemas, issuesToErrors, ROOM_ID, type DataSchemas } from "./schema.js";
 
 type Frame = Record<string, unknown>;
 
@@ -21,6 +22,8 @@ export class RoomOps {
     if (typeof r === "string") echo.r = r;
     if (typeof o === "string") echo.o = o;
     if (typeof o !== "string") return this.s.badRequest(echo, { o: "required" });
+    // The original client's rename, `{"r":"*","o":"set-user-info","data":{"name","color"}}`: about the user, not one room.
+    if (o === "set-user-info") return this.s.rename(frame.data);
     if (o !== "join" && !MEMBER_OPS.has(o)) return this.s.sendText(JSON.stringify({ ...echo, error: { code: 400, msg: "operation.unsupported" } }));
     if (typeof r !== "string" || !ROOM_ID.test(r)) {
       if (o === "join") return this.s.send({ ...echo, o: "join-failed", reason: { code: "room.invalid" } });
@@ -45,7 +48,8 @@ export class RoomOps {
     }
     // Looked up per frame (built once per limit value): a live settings change applies to open sockets too.
     const schema = dataSchemas(this.s.ctx.config.instalk.maxBodyChars)[o as keyof DataSchemas];
-    const parsed = schema.safeParse(frame.data ?? {});
+    // The original client sends a message's text as `txt`.
+    const parsed = schema.safeParse((o === "msg" ? bodyFromTxt(frame.data) : frame.data) ?? {});
     if (!parsed.success) return this.s.badRequest({ r, o }, issuesToErrors(parsed.error, "data"));
     const data = parsed.data as JsonObject;
     const cfg = this.s.ctx.config.instalk;
@@ -53,6 +57,7 @@ export class RoomOps {
       case "msg":
         // Not awaited: the append is queued in order now; the fan-out follows the commit.
         this.lastPost = rooms.post(r, user, "msg", { body: data.body, mentions: data.mentions, attachments: data.attachments }).catch((err: unknown) => {
+          if (err instanceof RoomRefusal) return this.s.send({ r, o, error: { code: 403, msg: err.code } });
           this.s.ctx.log.error({ err, conn: this.s.connId }, "message not stored");
           this.s.send({ r, o, error: { code: 500, msg: "message.not-stored" } });
         });
@@ -101,7 +106,7 @@ export class RoomOps {
     const rooms = this.s.ctx.core.rooms;
     for (const r of this.joined) {
       await rooms.renamed(this.s, this.s.user, r);
-      await rooms.post(r, this.s.user, "set-user-info", { user: { ...wireUser(this.s.user) } });
+      await rooms.post(r, this.s.user, "set-user-info", { user: { ...seedUser(this.s.user) } }).catch(unlessUnstored);
     }
   }
 

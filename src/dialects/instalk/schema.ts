@@ -33,6 +33,18 @@ export const identifySchema = z.object({
   token: z.string().nullish(),
 });
 
+/** A colour the original client's rename may choose: `#` and six hex digits. */
+export const COLOR = /^#[0-9A-Fa-f]{6}$/;
+
+/** The original client's rename, `{"r":"*","o":"set-user-info","data":{"name","color"}}`: identify with a free name, and a colour. */
+export const renameSchema = z.object({ name: z.string(), color: z.string().nullish() });
+
+/** The original client's message text is `txt`; the seed's is `body`, which wins when both are there. */
+export function bodyFromTxt(data: unknown): unknown {
+  if (typeof data !== "object" || data === null || Array.isArray(data) || "body" in data || !("txt" in data)) return data;
+  return { ...data, body: (data as { txt: unknown }).txt };
+}
+
 /** The refusal code for an identify field of the wrong type. */
 export const IDENTIFY_REFUSALS: Record<string, string> = { identity: "name.invalid", mail: "mail.invalid", token: "token.invalid" };
 

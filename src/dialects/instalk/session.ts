@@ -8,7 +8,8 @@ import type { DialectContext, Transport } from "../types.js";
 import { instalkProtocol, type Frame } from "./protocol.js";
 import { RoomOps } from "./room-ops.js";
 import { errorFrame, instalkRenderer, wireUser } from "./render.js";
-import { IDENTIFY_REFUSALS, identifySchema, MAIL, NAME, SUPPORTED_VERSIONS } from "./schema.js";
+import { COLOR, IDENTIFY_REFUSALS, identifySchema, MAIL, NAME, renameSchema, SUPPORTED_VERSIONS } from "./schema.js";
+import { RoomRefusal } from "../../core/room-records.js";
 
 /** One instalk client: init, identify, heart-beat, and room operations through the core. */
 export class InstalkSession implements Subscriber, Handlers<Frame> {
@@ -97,11 +98,12 @@ export class InstalkSession implements Subscriber, Handlers<Frame> {
   }
 
   failed(err: unknown, frame: Frame): void {
-    this.ctx.log.error({ err, conn: this.conn.id, o: frame.o }, "instalk operation failed");
+    const refused = err instanceof RoomRefusal;
+    if (!refused) this.ctx.log.error({ err, conn: this.conn.id, o: frame.o }, "instalk operation failed");
     const echo: JsonObject = {};
     if (typeof frame.r === "string") echo.r = frame.r;
     if (typeof frame.o === "string") echo.o = frame.o;
-    this.sendText(errorFrame(500, "internal.error", echo));
+    this.sendText(refused ? errorFrame(403, err.code, echo) : errorFrame(500, "internal.error", echo));
   }
 
   /** Whatever the first frame is, it is the init or the connection ends with init.required. */
@@ -156,14 +158,48 @@ export class InstalkSession implements Subscriber, Handlers<Frame> {
       next = { ...auth.identity, id: this.user.id };
       this.conn.watch(auth);
     } else {
-      const taken = await core.auth.isAccountName(name);
-      if (this.closing) return;
-      if (taken) return refuse("name.taken");
-      if (!(await core.names.claim(name, this.conn.id))) return refuse("name.taken");
-      if (this.closing) return core.names.release(name, this.conn.id);
-      next = { id: this.user.id, name, color: colorFor(name), verified: false, guest: this.user.guest };
+      const free = await this.claimFree(name, colorFor(name));
+      if (free === null) return;
+      if (typeof free === "string") return refuse(free);
+      next = free;
     }
-    if (next.name.toLowerCase() !== this.user.name.toLowerCase()) core.names.release(this.user.name, this.conn.id);
+    await this.become(next);
+  }
+
+  /**
+   * The original client's rename, `{"r":"*","o":"set-user-info","data":{"name","color"}}`:
+   * identify with a free name (the same checks, refusals and answer), with the
+   * colour it chose (`#` and six hex digits) instead of the name's.
+   */
+  async rename(data: unknown): Promise<void> {
+    const parsed = renameSchema.safeParse(data);
+    const refuse = (code: string) => this.send({ identified: false, reason: { code } });
+    if (!parsed.success || !NAME.test(parsed.data.name)) return refuse("name.invalid");
+    const { name, color } = parsed.data;
+    if (color && !COLOR.test(color)) return refuse("color.invalid");
+    const next = await this.claimFree(name, color ? color.toUpperCase() : colorFor(name));
+    if (next === null) return;
+    if (typeof next === "string") return refuse(next);
+    await this.become(next);
+  }
+
+  /** `name` claimed for this socket as a free name: the new identity, a refusal code, or null when the socket closed meanwhile. */
+  private async claimFree(name: string, color: string): Promise<Identity | string | null> {
+    const core = this.ctx.core;
+    const taken = await core.auth.isAccountName(name);
+    if (this.closing) return null;
+    if (taken) return "name.taken";
+    if (!(await core.names.claim(name, this.conn.id))) return "name.taken";
+    if (this.closing) {
+      core.names.release(name, this.conn.id);
+      return null;
+    }
+    return { id: this.user.id, name, color, verified: false, guest: this.user.guest };
+  }
+
+  /** The user is `next` from now on: its old name goes, it is told, and every room it is in gets a stored set-user-info. */
+  private async become(next: Identity): Promise<void> {
+    if (next.name.toLowerCase() !== this.user.name.toLowerCase()) this.ctx.core.names.release(this.user.name, this.conn.id);
     this.user = next;
     this.send({ identified: true, user: wireUser(next) });
     await this.rooms.announceUserInfo();

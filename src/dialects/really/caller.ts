@@ -13,6 +13,8 @@ export interface Caller {
   readonly follows: Follows;
   /** Runs once the reply has been queued on the socket: live pushes released here cannot overtake it. */
   afterReply(fn: () => void): void;
+  /** A push of the command's own making (a catch-up): sent after its reply, in order with live pushes. */
+  push(text: string): void;
 }
 
 /** A reply without its tag: `r`, `rev`, `meta`, `body` as the command has them. */

@@ -70,7 +70,7 @@ async function subscribe(caller: Caller, request: Request): Promise<Reply> {
       continue;
     }
     try {
-      await followDoc(caller, t.collection, t.id);
+      await followDoc(caller, t.collection, t.id, subscriptions[i].rev);
       subscribed.push(r);
     } catch (err) {
       if (!(err instanceof ReallyError) || err.code === 429) throw err;

@@ -1,9 +1,10 @@
 import { cursorOf, docChannels, readCursor, type Doc, type DocResult } from "../../core/documents/documents.js";
-import { matches, parseFilter, type Filter } from "../../core/documents/filter.js";
+import { matchesDoc, parseFilter, type Filter } from "../../core/documents/filter.js";
 import { isObject } from "../../core/documents/path.js";
 import type { CoreEvent } from "../../core/types.js";
 import type { JsonObject } from "../../core/json.js";
 import type { Caller, Reply } from "./caller.js";
+import { followFrom } from "./catch-up.js";
 import { docRefusal, refuse } from "./errors.js";
 import { page, tokenOf, tokens, type Fetch } from "./paging.js";
 import { profile, READONLY_PROFILE_FIELDS } from "./profiles.js";
@@ -53,7 +54,7 @@ export async function readDocs(caller: Caller, collection: string, request: Requ
   const feed = opts.subscribe ? documents.feed(collection, who) : null;
   if (feed) {
     // A filtered live read is told only of new documents its query matches.
-    const accepts = filter ? (e: CoreEvent) => e.type !== "created" || (isObject(e.data.body) && matches(filter, e.data.body)) : undefined;
+    const accepts = filter ? (e: CoreEvent) => e.type !== "created" || (isObject(e.data.body) && matchesDoc(filter, { collection, id: String(e.data.id), rev: Number(e.data.rev), body: e.data.body })) : undefined;
     const attachment = await caller.follows.follow(feed, true, accepts);
     caller.afterReply(() => attachment.release(0));
   }
@@ -61,9 +62,11 @@ export async function readDocs(caller: Caller, collection: string, request: Requ
     const listed = await documents.list(collection, { limit, ascending, after, filter }, who);
     return { items: listed.docs, next: listed.next };
   };
-  const got = await page(fetch, cursorOf, { limit: opts.limit, ascending: opts.ascending, token });
+  const got = await page(fetch, cursorOf, { limit: opts.limit, ascending: opts.ascending, token, skip: opts.skip });
   const items = got.items.map((doc) => ({ meta: docMeta(doc), body: docSnapshot(doc) }));
-  return { r: `/${collection}/`, body: { items, tokens: tokens(got) } };
+  const body: JsonObject = { items, tokens: tokens(got) };
+  if (opts.includeTotalCount) body.totalResults = await documents.count(collection, { filter }, who);
+  return { r: `/${collection}/`, body };
 }
 
 export async function createDoc(caller: Caller, collection: string, request: Request): Promise<Reply> {
@@ -93,8 +96,13 @@ export async function deleteDoc(caller: Caller, collection: string, id: string):
   return { r: rOf.doc(collection, id) };
 }
 
-/** Subscribing needs read access, checked now; changes then reach the socket until it unsubscribes. */
-export async function followDoc(caller: Caller, collection: string, id: string): Promise<void> {
+/**
+ * Subscribing needs read access, checked now; changes then reach the socket
+ * until it unsubscribes. With the `rev` the client has, what it missed since
+ * comes first (see `followFrom`).
+ */
+export async function followDoc(caller: Caller, collection: string, id: string, rev?: number): Promise<void> {
+  if (rev !== undefined) return followFrom(caller, collection, id, rev, () => load(caller, collection, id));
   await load(caller, collection, id);
   const attachment = await caller.follows.follow(docChannels.doc(collection, id), false);
   attachment.release(0);

@@ -7,6 +7,8 @@ const UNSUPPORTED = JSON.stringify({ code: 400, reason: "protocol version is not
 
 /** really: tagged JSON requests at /v<version>/socket (WebSocket, or SSE and long-poll under it), on rooms, messages, users and documents. */
 export function really(ctx: DialectContext): Dialect {
+  // `subscribe` with a `rev` replays what the client missed: every document change is kept (bounded) from now on.
+  ctx.core.documents.keepChanges(ctx.core.store.history);
   return {
     name: "really",
     routes: [

@@ -29,6 +29,9 @@ type Token = z.infer<typeof tokenSchema>;
 
 const encode = (t: Token) => Buffer.from(JSON.stringify(t)).toString("base64url");
 
+/** Items stepped over per read while skipping. */
+const SKIP_BATCH = 200;
+
 /** The request's paginationToken, which must carry a key this source understands; a 400 otherwise. */
 export function tokenOf(text: string | undefined, validKey: (k: number | string) => boolean): Token | null {
   if (text === undefined) return null;
@@ -47,19 +50,38 @@ function readToken(text: string): Token | null {
 }
 
 /**
+ * Where a page starts after stepping over `skip` items from `after`, in the
+ * order `ascending` (an `after` of undefined is the very start), or null when
+ * nothing is left to show.
+ */
+async function skipped<T, K>(fetch: Fetch<T, K>, after: K | undefined, ascending: boolean, skip: number): Promise<{ after: K | undefined } | null> {
+  for (let left = skip; left > 0; ) {
+    const got = await fetch(after, ascending, Math.min(left, SKIP_BATCH));
+    left -= got.items.length;
+    // Nothing follows what was stepped over: the page is empty.
+    if (got.next === undefined) return null;
+    after = got.next;
+  }
+  return { after };
+}
+
+/**
  * Cursor paging in both directions over any ordered source. `nextToken`
  * continues in the shown order and is absent on the last page; `prevToken`
  * walks back and is absent on the first. A token carries its own order, so it
- * wins over `ascending`.
+ * wins over `ascending`. `skip` (the original protocol's) steps over that many
+ * items first, in the order the page is read.
  */
 export async function page<T, K extends number | string>(
   fetch: Fetch<T, K>,
   keyOf: (item: T) => K,
-  opts: { limit: number; ascending: boolean; token: Token | null },
+  opts: { limit: number; ascending: boolean; token: Token | null; skip?: number },
 ): Promise<Page<T>> {
   const shown = opts.token ? opts.token.a : opts.ascending;
   const back = opts.token?.b ?? false;
-  const after = opts.token?.k as K | undefined;
+  const start = await skipped(fetch, opts.token?.k as K | undefined, back ? !shown : shown, opts.skip ?? 0);
+  if (!start) return { items: [] };
+  const after = start.after;
   const got = await fetch(after, back ? !shown : shown, opts.limit);
   const items = back ? [...got.items].reverse() : got.items;
   const at = (k: K, b: boolean) => encode({ k, a: shown, b });

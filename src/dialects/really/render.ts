@@ -30,7 +30,21 @@ export function messageItem(room: string, e: Pick<StoredEvent, "seq" | "time" | 
 export const docMeta = (doc: Doc): JsonObject => ({ owner: rOf.user(doc.owner), created: iso(doc.created), updated: iso(doc.updated) });
 export const messageMeta = (e: Pick<StoredEvent, "time">): JsonObject => ({ created: iso(e.time) });
 
-const opBy = (e: CoreEvent) => ({ opBy: rOf.user(e.sender.id) });
+/**
+ * The original protocol's `meta.opBy`: who made the change and how it signed
+ * in, from the author's profile the core keeps with each change (a guest is
+ * `anonymous`, an account `password`); what the server made itself (the admin
+ * API's posts) carries no profile and says `system`.
+ */
+function opBy(e: CoreEvent): JsonObject {
+  const by = isObject(e.data.by) ? e.data.by : null;
+  const authType = by === null ? "system" : by.guest === true ? "anonymous" : "password";
+  return { opBy: { authType, uid: e.sender.id, data: {} } };
+}
+
+// A `created` push names the collection it was read from, with `*` for the id ("/notes/" gives "/notes/*/",
+// the original's "/messages/*/" style); the new object's own path is its `_r`.
+export const feedR = (collection: string) => `${collection}*/`;
 
 function push(evt: string, r: string, rest: JsonObject): string {
   return JSON.stringify({ evt, r, ...rest });
@@ -47,7 +61,7 @@ export const reallyRenderer: Renderer = {
       if (e.type !== "msg" || e.seq === undefined) return null;
       const room = roomOf(e.channel);
       const item = messageItem(room, { seq: e.seq, time: e.time, sender: e.sender, data: e.data });
-      return push("created", rOf.message(room, e.seq), { rev: 1, body: item, meta: opBy(e) });
+      return push("created", feedR(`${rOf.room(room)}/messages/`), { rev: 1, body: item, meta: opBy(e) });
     }
     const { collection, id, rev } = e.data;
     if (typeof collection !== "string" || typeof id !== "string" || typeof rev !== "number") return null;
@@ -55,7 +69,7 @@ export const reallyRenderer: Renderer = {
     switch (e.type) {
       case "created":
         if (!isObject(e.data.body)) return null;
-        return push("created", r, { rev, body: docSnapshot({ collection, id, rev, body: e.data.body }), meta: opBy(e) });
+        return push("created", feedR(`/${collection}/`), { rev, body: docSnapshot({ collection, id, rev, body: e.data.body }), meta: opBy(e) });
       case "updated":
         return push("updated", r, { rev, body: e.data.changes ?? {}, meta: opBy(e) });
       case "deleted":

@@ -9,6 +9,9 @@ import { messageBody, parseOr400, readOptions, roomBody, type Request } from "./
 
 /** History rows a read looks at for `msg` events before it answers with a short page. */
 const MAX_SCAN = 2000;
+/** Events (or rooms) `totalResults` counts through, at most: past it the count is a lower bound. */
+const MAX_COUNT_SCAN = 100_000;
+const COUNT_BATCH = 1000;
 
 async function existing(caller: Caller, room: string): Promise<RoomRecord> {
   return (await caller.core.rooms.get(room)) ?? refuse(404, "object.missing");
@@ -40,9 +43,38 @@ export async function readRooms(caller: Caller, request: Request): Promise<Reply
     const rooms = await caller.core.rooms.list({ after, limit: limit + 1, ascending });
     return rooms.length > limit ? { items: rooms.slice(0, limit), next: rooms[limit - 1].id } : { items: rooms };
   };
-  const got = await page(fetch, (room) => room.id, { limit: opts.limit, ascending: opts.ascending, token });
+  const got = await page(fetch, (room) => room.id, { limit: opts.limit, ascending: opts.ascending, token, skip: opts.skip });
   const items = await Promise.all(got.items.map(async (room) => ({ meta: { created: new Date(room.created).toISOString() }, body: await roomSnapshot(caller, room) })));
-  return { r: "/rooms/", body: { items, tokens: tokens(got) } };
+  const body: JsonObject = { items, tokens: tokens(got) };
+  if (opts.includeTotalCount) body.totalResults = await countRooms(caller);
+  return { r: "/rooms/", body };
+}
+
+/** Every room, for `totalResults`. */
+async function countRooms(caller: Caller): Promise<number> {
+  let count = 0;
+  let after: string | undefined;
+  while (count < MAX_COUNT_SCAN) {
+    const rooms = await caller.core.rooms.list({ after, limit: COUNT_BATCH, ascending: true });
+    count += rooms.length;
+    if (rooms.length < COUNT_BATCH) break;
+    after = rooms[rooms.length - 1].id;
+  }
+  return count;
+}
+
+/** The room's messages (its `msg` events; topic changes and the like are not messages), for `totalResults`. */
+async function countMessages(caller: Caller, room: string): Promise<number> {
+  let count = 0;
+  let from = 1;
+  for (let scanned = 0; scanned < MAX_COUNT_SCAN; ) {
+    const batch = await caller.core.rooms.history(room, { from, limit: COUNT_BATCH, take: "oldest" });
+    for (const e of batch) if (e.type === "msg") count++;
+    scanned += batch.length;
+    if (batch.length < COUNT_BATCH) break;
+    from = batch[batch.length - 1].seq + 1;
+  }
+  return count;
 }
 
 export async function getMessage(caller: Caller, room: string, nr: number): Promise<Reply> {
@@ -86,9 +118,11 @@ export async function readMessages(caller: Caller, room: string, request: Reques
     const floor = await caller.core.rooms.lastSeq(room);
     caller.afterReply(() => attachment.release(floor));
   }
-  const got = await page(messageSource(caller, room), (e) => e.seq, { limit: opts.limit, ascending: opts.ascending, token });
+  const got = await page(messageSource(caller, room), (e) => e.seq, { limit: opts.limit, ascending: opts.ascending, token, skip: opts.skip });
   const items = got.items.map((e) => ({ meta: messageMeta(e), body: messageItem(room, e) }));
-  return { r, body: { items, tokens: tokens(got) } };
+  const body: JsonObject = { items, tokens: tokens(got) };
+  if (opts.includeTotalCount) body.totalResults = await countMessages(caller, room);
+  return { r, body };
 }
 
 export async function createRoom(caller: Caller, request: Request): Promise<Reply> {

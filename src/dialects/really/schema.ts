@@ -9,6 +9,8 @@ export type Command = (typeof COMMANDS)[number];
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 200;
+/** Largest `skip`: stepping over items reads them, so it is bounded like a scan. */
+export const MAX_SKIP = 10_000;
 const MAX_SUBSCRIPTIONS_PER_REQUEST = 100;
 
 const tag = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -37,8 +39,11 @@ export const readOptions = z
     paginationToken: z.string().max(1024).optional(),
     query: z.object({ filter: z.string().max(1000), values: jsonObject.default({}) }).optional(),
     subscribe: z.boolean().default(false),
+    // The original protocol's: the size of the whole result (`body.totalResults`), and items to step over.
+    includeTotalCount: z.boolean().default(false),
+    skip: z.number().int().min(0).max(MAX_SKIP).default(0),
   })
-  .default({ limit: DEFAULT_LIMIT, ascending: false, subscribe: false });
+  .default({ limit: DEFAULT_LIMIT, ascending: false, subscribe: false, includeTotalCount: false, skip: 0 });
 
 export const messageBody = perLimit(buildMessageBody);
 

@@ -12,6 +12,7 @@ import { reallyProtocol, type Tagged } from "./protocol.js";
 import { errorFrame, reallyRenderer, type WireError } from "./render.js";
 import { rOf } from "./resource.js";
 import { COMMANDS, initializeSchema } from "./schema.js";
+import { RoomRefusal } from "../../core/room-records.js";
 
 const BAD_TOKEN = "invalid/incorrect/expired access token";
 
@@ -62,6 +63,10 @@ export class ReallySession implements Subscriber, Caller, Handlers<Tagged> {
     this.conn.afterReply(fn);
   }
 
+  push(text: string): void {
+    this.conn.push(text);
+  }
+
   /** Idle for `idleMs`: an initialized socket is told `kicked`; before that the server says nothing at all. */
   expired(): void {
     if (this.session) this.send({ evt: "kicked" });
@@ -86,6 +91,8 @@ export class ReallySession implements Subscriber, Caller, Handlers<Tagged> {
     if (request.cmd === "initialize") return this.initialize(tag, raw);
     if (!this.session) return this.refuse({ code: 400, message: "initialize.required" }, tag);
     if (request.cmd === "ping") return this.send({ tag, evt: "pinged" });
+    // really.js's heart-beat; like any frame, it keeps the socket from idling out.
+    if (request.cmd === "poke") return this.send({ tag, evt: "poked", timestamp: raw.timestamp });
     if (!(COMMANDS as readonly string[]).includes(request.cmd)) return this.refuse({ code: 454, message: "command.unknown" }, tag);
     // The pushes this command causes (and any that come meanwhile) follow its reply.
     this.conn.hold();
@@ -93,6 +100,7 @@ export class ReallySession implements Subscriber, Caller, Handlers<Tagged> {
       const reply = await runCommand(this, request);
       if (!this.conn.ending) this.send({ tag, ...reply });
     } catch (err) {
+      if (err instanceof RoomRefusal) return this.refuse({ code: 403, message: err.code }, tag, request.r);
       if (!(err instanceof ReallyError)) throw err;
       this.refuse(err, tag, request.r);
     }
