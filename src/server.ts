@@ -7,6 +7,8 @@ import { tokenSecrets } from "./config/secret.js";
 import { randomId } from "./core/identity.js";
 import type { JsonObject } from "./core/json.js";
 import { Core } from "./core/core.js";
+import { onAdminKeyFailure } from "./api/admin-guard.js";
+import { provideRates } from "./api/admin-stats.js";
 import { apis } from "./api/registry.js";
 import { Clients } from "./connection/clients.js";
 import { HttpFleet } from "./connection/http-fleet.js";
@@ -18,7 +20,9 @@ import type { Broker } from "./engine/broker/types.js";
 import { openStore, redactUrl } from "./engine/store/open.js";
 import { createLogger, type Logger } from "./observability/log.js";
 import { Metrics } from "./observability/metrics.js";
+import { RateSampler } from "./observability/rates.js";
 import { createHttpTransport } from "./transport/http-server.js";
+import { createMetricsServer } from "./transport/metrics-endpoint.js";
 import { TimerWheel } from "./transport/timer-wheel.js";
 
 export interface RunningServer {
@@ -30,7 +34,14 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** How long shutdown waits at most for transports the connections left (a stalled reader's close handshake). */
 const CLOSE_WAIT_MS = 2000;
+/**
+ * The share of `drainMs` the waits for clients may take: the rest is for
+ * leaving the fleet, flushing and closing the store, so a short `drainMs`
+ * cuts the waits short instead of making the process exit 1.
+ */
+const CLIENT_SHARE = 0.6;
 
 /** hostname:port by default: stable across restarts, so a restarted node clears what its earlier self left. */
 function nodeIdOf(config: Config): string {
@@ -44,7 +55,9 @@ export interface ServerParts {
 }
 
 export async function startServer(config: Config, log: Logger = createLogger(config.logLevel), parts: ServerParts = {}): Promise<RunningServer> {
-  const store = await openStore(config);
+  // First: the store and broker report their commits and publishes to it from the start.
+  const metrics = new Metrics();
+  const store = await openStore(config, { observer: metrics.engine });
   const { newAdminKey } = await resolveSecrets(config, store.kv);
   if (newAdminKey) {
     // The key itself never goes through the logs. One node keeps it in its data folder; a fleet's is shown once.
@@ -53,8 +66,9 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   }
   const secrets = tokenSecrets(config);
   const nodeId = nodeIdOf(config);
-  const broker = parts.broker ? parts.broker(nodeId) : await openBroker(config, nodeId, { log: (msg: string, err?: unknown) => log.warn({ err }, msg) });
-  const core = new Core(store, broker, { secrets, config });
+  const broker = parts.broker ? parts.broker(nodeId) : await openBroker(config, nodeId, { log: (msg: string, err?: unknown) => log.warn({ err }, msg), observer: metrics.engine });
+  const core = new Core(store, broker, { secrets, config, observers: { hub: metrics.hub, onAuthFailure: metrics.authFailed } });
+  onAdminKeyFailure(config, metrics.authFailed);
   await core.start();
   // Live settings (PATCH /api/config on any node) apply here too, and a node starting later picks them up.
   const base = structuredClone(config);
@@ -69,7 +83,6 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   const initial = await broker.settings.get();
   if (Object.keys(initial).length > 0) applySettings(initial);
 
-  const metrics = new Metrics();
   const wheel = new TimerWheel();
   metrics.watchTimers(() => wheel.pending);
   const clients = new Clients(core, config, log, metrics, wheel);
@@ -90,8 +103,17 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     trustedProxies: config.trustedProxies,
     nodeId,
     wheel,
+    limits: () => config.limits,
+    metricsEndpoint: { here: config.metrics.port === 0, token: () => config.metrics.token },
   });
   const { server, connections } = transport;
+  // An idle keep-alive connection stays open fuse.keepAliveMs (Node's default closes it after 5 s): fuse's C#
+  // client sends a whole game's pushes on one socket and fails once it is closed under it. Node times headers
+  // and requests from their first byte, never across the idle wait, so those limits stay what they were (headers
+  // within 60 s, a whole request within 300 s; headersTimeout must not exceed requestTimeout).
+  server.keepAliveTimeout = config.fuse.keepAliveMs;
+  server.headersTimeout = 60_000;
+  server.requestTimeout = 300_000;
   // HTTP sessions in a fleet: requests that reach another node are carried to the session's node over the broker.
   transport.sessions.forwarder = new HttpFleet(core, log, transport.sessions);
 
@@ -118,7 +140,26 @@ export async function startServer(config: Config, log: Logger = createLogger(con
     });
   });
   port = (server.address() as AddressInfo).port;
+  // /metrics on a port of its own (metrics.port), e.g. one only the monitoring network reaches.
+  const metricsServer = config.metrics.port === 0 ? null : createMetricsServer(metrics.registry, () => config.metrics.token, (err) => log.error({ err }, "metrics failed"));
+  if (metricsServer) {
+    await new Promise<void>((resolve, reject) => {
+      metricsServer.once("error", reject);
+      metricsServer.listen(config.metrics.port, config.metrics.host || config.host, () => {
+        metricsServer.off("error", reject);
+        resolve();
+      });
+    }).catch(async (err: unknown) => {
+      // The main port is not left listening by a start that failed.
+      await new Promise((r) => server.close(r));
+      throw err;
+    });
+  }
   ready = true;
+  // The dashboard's messages per second; the sampler's timer ends with the HTTP server.
+  const rates = new RateSampler(metrics);
+  provideRates(core, () => rates.rates());
+  server.once("close", () => rates.stop());
   log.info(
     {
       port,
@@ -135,11 +176,15 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   let stopping: Promise<void> | null = null;
   async function stop(): Promise<void> {
     ready = false;
+    // Every wait for clients ends by then, whatever they do: the rest of drainMs is for the store.
+    const clientsBy = Date.now() + config.drainMs * CLIENT_SHARE;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
-    await Promise.allSettled([clients.drain(), ...speakers.map((d) => d.drain?.())]);
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
+    await Promise.allSettled([clients.drain(clientsBy), ...speakers.map((d) => d.drain?.())]);
     for (const conn of connections) conn.close(1001, "server shutting down");
-    const deadline = Date.now() + CLOSE_WAIT_MS;
+    const deadline = Math.min(Date.now() + CLOSE_WAIT_MS, clientsBy);
     while (connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const conn of connections) conn.terminate();
     server.closeAllConnections();

@@ -7,7 +7,7 @@ import { configSchema, type Config } from "./schema.js";
  * what it is called in the fleet, and the secrets every node must agree on.
  */
 const FIXED = new Set([
-  "port", "host", "data", "nodeId", "trustedProxies", "store", "broker", "cluster",
+  "port", "host", "data", "nodeId", "trustedProxies", "store", "broker", "cluster", "metrics",
   "auth.secret", "auth.previousSecrets", "auth.adminKey", "fuse.secretKey",
 ]);
 

@@ -61,6 +61,21 @@ export const configSchema = z.strictObject({
     maxQueueBytes: z.number().int().min(65536),
     messagesPerSecond: z.number().positive(),
     burst: z.number().int().min(1),
+    /**
+     * A connection refused by the rate limit without a second's pause for this
+     * long is flooding: it gets the dialect's error and is closed (1008).
+     */
+    floodGraceMs: ms,
+    /** Open connections (WebSocket, SSE, long-poll) one client address may hold on this node; past it, HTTP 429. */
+    connectionsPerAddress: z.number().int().min(1),
+  }),
+  metrics: z.strictObject({
+    /** 0: /metrics is served on the main port. Otherwise only on this port (and no longer on the main one). */
+    port: z.number().int().min(0).max(65535),
+    /** Address of the metrics port. Empty: the same as `host`. */
+    host: z.string(),
+    /** Non-empty: /metrics wants `Authorization: Bearer <token>`, wherever it is served. */
+    token: z.string().refine((s) => s === "" || s.length >= 16, { message: "must be empty (none) or at least 16 characters" }),
   }),
   instalk: z.strictObject({
     graceMs: ms,
@@ -96,6 +111,8 @@ export const configSchema = z.strictObject({
     allowedOrigins: z.array(z.string().min(1)),
     /** An anonymous user (`user||` with no name) is forgotten after this long without an `open`. */
     anonymousTtlSeconds: z.number().int().min(1),
+    /** How long an idle HTTP keep-alive connection stays open (the server's `keepAliveTimeout`): fuse's C# client reuses one for a whole game. */
+    keepAliveMs: ms,
   }),
   really: z.strictObject({
     /** A socket that sends nothing for this long is told `kicked` and closed. */
@@ -164,7 +181,8 @@ export const defaults: Config = {
     creationsPerAddress: 20,
     creationWindowSeconds: 60,
   },
-  limits: { maxFrameBytes: 65_536, maxQueueBytes: 8 * 1024 * 1024, messagesPerSecond: 50, burst: 100 },
+  limits: { maxFrameBytes: 65_536, maxQueueBytes: 8 * 1024 * 1024, messagesPerSecond: 50, burst: 100, floodGraceMs: 5000, connectionsPerAddress: 1000 },
+  metrics: { port: 0, host: "", token: "" },
   instalk: {
     graceMs: 10_000,
     idleMs: 60_000,
@@ -176,7 +194,7 @@ export const defaults: Config = {
     maxBodyChars: 4000,
   },
   relay: { pingIntervalMs: 25_000, pongTimeoutMs: 10_000, inviteTtlSeconds: 86_400, maxRoomsPerConnection: 100 },
-  fuse: { noopMs: 5000, legacy: false, sessionIdleMs: 60_000, maxLineBytes: 8192, maxRoomSize: 1024, secretKey: "", allowedOrigins: [], anonymousTtlSeconds: 30 * 86_400 },
+  fuse: { noopMs: 5000, legacy: false, sessionIdleMs: 60_000, maxLineBytes: 8192, maxRoomSize: 1024, secretKey: "", allowedOrigins: [], anonymousTtlSeconds: 30 * 86_400, keepAliveMs: 300_000 },
   really: {
     idleMs: 120_000,
     maxDocumentBytes: 16_384,

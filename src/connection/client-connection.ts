@@ -5,6 +5,7 @@ import type { Timed } from "../transport/timer-wheel.js";
 import type { Transport, TransportEvents } from "../transport/transport.js";
 import type { Clients, Drainable, UserAllowance } from "./clients.js";
 import { watchCredential, type CredentialEnd } from "./credentials.js";
+import { FloodGuard } from "../transport/flood-guard.js";
 import { Heartbeat } from "./heartbeat.js";
 import { tooDeep } from "./json-depth.js";
 import type { Answer, Handlers, Protocol, Read, Refusal } from "./protocol.js";
@@ -16,6 +17,9 @@ import type { Answer, Handlers, Protocol, Read, Refusal } from "./protocol.js";
  * otherwise pile them up without bound.
  */
 export const MAX_WAITING = 1000;
+
+/** Larger frames are never taken for an answer to a ping (relay's pong is some 40 bytes). */
+const IMMEDIATE_MAX_BYTES = 256;
 
 /** Something that wants to know when a pushed frame was handed to the transport (pubsub's resume cursors). */
 export interface PushTarget {
@@ -29,11 +33,10 @@ interface Held {
   bytes: number;
 }
 
-/** What the checks made of a frame: a refusal, or the dialect's reading; and the JSON object when there was one (refusals quote it). */
+/** What the checks made of a frame: a refusal, or the dialect's reading. */
 interface Inspected<Req, Ref> {
   refusal: Refusal<Ref> | null;
   read: Read<Req> | null;
-  object: Record<string, unknown> | null;
 }
 
 const SETTLED: Promise<void> = Promise.resolve();
@@ -53,8 +56,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  * One client, whatever dialect it speaks and whatever carries it. The
  * connection owns what every dialect needs the same way: requests handled one
  * at a time in arrival order (refusals included) with a bound on what may
- * wait, the per-connection and per-user rate limits, size, syntax and nesting
- * checks before the dialect reads a frame, the grace and idle periods on the
+ * wait, the per-connection and per-user rate limits (checked before a frame
+ * is even parsed, with floods refused in silence and then cut off), size,
+ * syntax and nesting checks before the dialect reads a frame, the grace and idle periods on the
  * timer wheel, credential expiry and revocation, the pushes a request causes
  * held until its reply has gone, metrics, and the drain on shutdown. The
  * dialect supplies how frames are read and refusals said (`Protocol`) and its
@@ -74,6 +78,8 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
   private idling = false;
   private firstTaken = false;
   private readonly bucket: TokenBucket;
+  /** Made at the first refusal by the rate limit. */
+  private flood: FloodGuard | null = null;
   private allowance: UserAllowance | null = null;
   private held: Held | null = null;
   private afterReplies: Array<() => void> | null = null;
@@ -172,12 +178,14 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
 
   /** A reply (or any frame the server says now): written at once, never held. */
   send(frame: OutFrame | string): void {
+    this.clients.metrics.messagesOut.inc({ dialect: this.protocol.name });
     this.transport.write(frame);
   }
 
   /** A refusal from a handler: counted on the protocol-error metric, then sent. */
   refuse(text: string, code: string): void {
     this.clients.metrics.protocolErrors.inc({ dialect: this.protocol.name, code });
+    this.clients.metrics.messagesOut.inc({ dialect: this.protocol.name });
     this.transport.write(text);
   }
 
@@ -195,7 +203,7 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     if (held === null) {
       // The fan-out path: one call, the transport drops what a closed carrier cannot take.
       if (target === undefined) return this.transport.write(frame);
-      if (!this.transport.open) return;
+      if (!this.transport.open) return void this.clients.metrics.queueDrops.inc({ dialect: this.protocol.name });
       this.transport.write(frame);
       target.wrote(frame);
       return;
@@ -245,14 +253,19 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
       const init = isObject(value) && !tooDeep(value) ? value : null;
       return this.enqueue(() => handlers.first!(init));
     }
-    const { refusal: unreadable, read, object } = this.inspect(data, isBinary);
-    if (read?.ok && handlers.immediate?.(read.request)) return;
-    // A frame that is not even text costs no token: it is refused as unreadable.
-    const limited = unreadable?.kind !== "binary" && !this.take();
-    const refusal: Refusal<Ref> | null = limited ? { kind: "rate-limited", ref: object && this.refOf(object) } : unreadable;
+    // An answer to a ping in flight (relay's pong) is neither queued nor counted: it is looked at first, when one can be due.
+    let inspected: Inspected<Req, Ref> | null = null;
+    if (handlers.immediate && this.mayBeImmediate(data, isBinary)) {
+      inspected = this.inspect(data, isBinary);
+      if (inspected.read?.ok && handlers.immediate(inspected.read.request)) return;
+    }
+    // The rate before anything else: a frame over the allowance is not parsed, and after the first few not even answered.
+    if (!this.take()) return this.limited(data);
+    const { refusal, read } = inspected ?? this.inspect(data, isBinary);
     if (refusal) return this.answer(protocol.refuse(refusal));
     if (!read!.ok) return this.answer(read!.answer);
     const request = read!.request;
+    this.clients.metrics.messagesIn.inc({ dialect: this.protocol.name });
     this.enqueue(() => this.run(request));
   }
 
@@ -280,25 +293,63 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
 
   // ---- inside ----
 
-  /** The checks every frame goes through before the dialect reads it: nothing here costs a token yet. */
+  /** The checks every frame goes through before the dialect reads it (after its token was taken, or to find an immediate one). */
   private inspect(data: Buffer, isBinary: boolean): Inspected<Req, Ref> {
     const protocol = this.protocol;
     const tooLarge = data.length > protocol.maxFrameBytes(this.clients.config);
     if (protocol.format === "text") {
-      if (isBinary) return { refusal: { kind: "binary" }, read: null, object: null };
-      if (tooLarge) return { refusal: { kind: "too-large" }, read: null, object: null };
-      return { refusal: null, read: protocol.read(data.toString("utf8")), object: null };
+      if (isBinary) return { refusal: { kind: "binary" }, read: null };
+      if (tooLarge) return { refusal: { kind: "too-large" }, read: null };
+      return { refusal: null, read: protocol.read(data.toString("utf8")) };
     }
-    if (tooLarge) return { refusal: { kind: "too-large" }, read: null, object: null };
+    if (tooLarge) return { refusal: { kind: "too-large" }, read: null };
     const value = parse(data);
-    if (value === NOT_JSON) return { refusal: { kind: "not-json" }, read: null, object: null };
-    if (!isObject(value)) return { refusal: { kind: "not-object", value }, read: null, object: null };
-    if (tooDeep(value)) return { refusal: { kind: "too-deep", ref: this.refOf(value) }, read: null, object: value };
-    return { refusal: null, read: protocol.read(value), object: value };
+    if (value === NOT_JSON) return { refusal: { kind: "not-json" }, read: null };
+    if (!isObject(value)) return { refusal: { kind: "not-object", value }, read: null };
+    if (tooDeep(value)) return { refusal: { kind: "too-deep", ref: this.refOf(value) }, read: null };
+    return { refusal: null, read: protocol.read(value) };
   }
 
   private refOf(value: Record<string, unknown>): Ref | null {
     return this.protocol.refOf ? this.protocol.refOf(value) : null;
+  }
+
+  /** Small enough, and a ping waiting for its answer (or no heartbeat to ask: the dialect decides alone). */
+  private mayBeImmediate(data: Buffer, isBinary: boolean): boolean {
+    return !isBinary && data.length <= IMMEDIATE_MAX_BYTES && (this.heartbeat === null || this.heartbeat.awaiting);
+  }
+
+  /**
+   * A frame the rate limit refused. The first few of a flood are answered
+   * (quoting the frame's reference, which takes a parse); the rest are
+   * dropped unread; a flood that outlasts `limits.floodGraceMs` ends the
+   * connection with the dialect's words for too many frames.
+   */
+  private limited(data: Buffer): void {
+    this.clients.metrics.rateLimited.inc({ dialect: this.protocol.name });
+    const verdict = (this.flood ??= new FloodGuard()).refused(Date.now(), this.clients.config.limits.floodGraceMs);
+    if (verdict === "drop") return;
+    if (verdict === "cut") return this.flooded();
+    const protocol = this.protocol;
+    const value = protocol.format === "json" && data.length <= protocol.maxFrameBytes(this.clients.config) ? parse(data) : NOT_JSON;
+    const ref = isObject(value) && !tooDeep(value) ? this.refOf(value) : null;
+    this.answer(protocol.refuse({ kind: "rate-limited", ref }));
+  }
+
+  /**
+   * Ends a flooding connection now, ahead of anything queued: its rate-limit
+   * error, then the close code the dialect uses for a client that would not
+   * stop (its overload close), with the reason "flooding".
+   */
+  private flooded(): void {
+    const protocol = this.protocol;
+    const said = protocol.refuse({ kind: "rate-limited", ref: null });
+    const overloaded = protocol.refuse({ kind: "overloaded" });
+    this.clients.metrics.protocolErrors.inc({ dialect: protocol.name, code: "flooding" });
+    this.clients.log.warn({ conn: this.id, dialect: protocol.name, remote: this.remoteAddress }, "flooding connection closed");
+    this.deaf = true;
+    if (said.text !== undefined) this.transport.write(said.text);
+    this.close(overloaded.close?.code ?? 1008, "flooding");
   }
 
   private take(): boolean {

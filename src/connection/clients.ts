@@ -42,7 +42,7 @@ export class UserAllowance {
 /** Resolves when every promise settled or after `ms`, whichever comes first. */
 async function settledWithin(promises: Array<Promise<unknown>>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, ms))));
   await Promise.race([Promise.allSettled(promises), timeout]);
   clearTimeout(timer);
 }
@@ -98,14 +98,16 @@ export class Clients {
    * Shutdown: every connection gets a 1001 close (no dialect has a goodbye of
    * its own); those whose clients do not answer in time are cut off; then the
    * wait is for every cleanup to have run, while the store is still open — a
-   * pubsub session records its final cursors, members leave their rooms.
+   * pubsub session records its final cursors, members leave their rooms. All
+   * of it ends by `until`, whatever the clients do.
    */
-  async drain(): Promise<void> {
+  async drain(until: number = Date.now() + DRAIN_WAIT_MS + CLEANUP_WAIT_MS): Promise<void> {
     const all = [...this.open];
     for (const conn of all) conn.close(1001, "server shutting down");
-    await settledWithin(all.map((c) => c.finished), DRAIN_WAIT_MS);
+    // Both waits fit before `until` (the shutdown's budget): half of what is left for the answers, the rest for the cleanup.
+    await settledWithin(all.map((c) => c.finished), Math.min(DRAIN_WAIT_MS, (until - Date.now()) / 2));
     const left = [...this.open];
     for (const conn of left) conn.terminate();
-    await settledWithin(left.map((c) => c.finished), CLEANUP_WAIT_MS);
+    await settledWithin(left.map((c) => c.finished), Math.min(CLEANUP_WAIT_MS, until - Date.now()));
   }
 }

@@ -2,6 +2,10 @@ import type { Config } from "../config/schema.js";
 import type { Counters } from "../engine/broker/types.js";
 import type { Logger } from "../observability/log.js";
 
+const REFUSED: Promise<boolean> = Promise.resolve(false);
+/** Past this many keys counted on this node, the ones whose window is over are forgotten. */
+const SWEEP_AT = 10_000;
+
 /** The longest counting window, however slow `limits.messagesPerSecond` is. */
 const MAX_WINDOW_MS = 3_600_000;
 
@@ -15,6 +19,10 @@ const MAX_WINDOW_MS = 3_600_000;
  * burst may pass.
  */
 export class FleetAllowance {
+  /** This node's own count per key, in windows of the same length as the fleet's (their edges may differ). */
+  private readonly here = new Map<string, { until: number; count: number }>();
+  private sweepAt = SWEEP_AT;
+
   constructor(
     private readonly counters: Counters,
     /** Read at every request: live settings apply at once. */
@@ -28,6 +36,8 @@ export class FleetAllowance {
   take(key: string): Promise<boolean> {
     const { messagesPerSecond, burst } = this.config.limits;
     const windowMs = Math.min(MAX_WINDOW_MS, Math.max(1000, Math.ceil((burst / messagesPerSecond) * 1000)));
+    // Over the burst on this node alone means over it in the fleet: refused without asking the broker, so a flood costs no round trips.
+    if (!this.takeHere(key, windowMs, burst)) return REFUSED;
     return this.counters.incr(`${this.prefix}:${key}`, windowMs).then(
       (count) => count <= burst,
       (err: unknown) => {
@@ -36,5 +46,22 @@ export class FleetAllowance {
         return true;
       },
     );
+  }
+
+  private takeHere(key: string, windowMs: number, burst: number): boolean {
+    const now = Date.now();
+    let mine = this.here.get(key);
+    if (mine === undefined || mine.until <= now) {
+      if (this.here.size >= this.sweepAt) this.sweep(now);
+      this.here.set(key, (mine = { until: now + windowMs, count: 0 }));
+    }
+    mine.count += 1;
+    return mine.count <= burst;
+  }
+
+  /** Forgets the windows that are over: the map holds only keys active in the last window (sweeps get rarer as more are). */
+  private sweep(now: number): void {
+    for (const [key, window] of this.here) if (window.until <= now) this.here.delete(key);
+    this.sweepAt = Math.max(SWEEP_AT, this.here.size * 2);
   }
 }

@@ -36,6 +36,11 @@ export class Heartbeat implements Timed {
     wheel.schedule(this);
   }
 
+  /** A ping is waiting for its pong: only then can a frame be one. */
+  get awaiting(): boolean {
+    return this.state === "awaiting";
+  }
+
   onDeadline(now: number): void {
     if (this.state === "lost") {
       this.deadline = 0;

@@ -27,3 +27,33 @@ export async function changeRoom(
   }
   throw new Error(`room ${id}: too many concurrent changes`);
 }
+
+/**
+ * A room's retention is the room's, not the writing dialect's: a room relay
+ * uses keeps no content (`meta.retention: "none"`), and once marked it stays
+ * so. Any dialect writing a stored event into it gets `RoomRefusal`.
+ */
+export const NO_RETENTION = "none";
+
+export const keepsNoContent = (room: RoomRecord | null): boolean => room?.meta.retention === NO_RETENTION;
+
+/** Marks the room as keeping no content (it must exist); stores nothing when it already is. */
+export function markNoRetention(rooms: RoomStore, id: string): Promise<RoomRecord | null> {
+  return changeRoom(rooms, id, (current) => (current === null || keepsNoContent(current) ? null : { ...current, meta: { ...current.meta, retention: NO_RETENTION } }));
+}
+
+/** Why a room refused a stored event: each dialect says it in its own words (instalk 403, really 403, fuse `fail`). */
+export class RoomRefusal extends Error {
+  constructor(
+    readonly code: "room.no-retention",
+    readonly roomId: string,
+  ) {
+    super("this room keeps no messages (relay uses it): nothing is stored or sent");
+    this.name = "RoomRefusal";
+  }
+}
+
+/** For writes that may skip such a room (a rename announced to every room a user is in): passes on any other error. */
+export function unlessUnstored(err: unknown): void {
+  if (!(err instanceof RoomRefusal)) throw err;
+}

@@ -3,7 +3,7 @@ import type { ReadQuery, RoomRecord, Store, StoredEvent } from "../engine/store/
 import type { Hub } from "./hub.js";
 import type { Presence } from "./presence.js";
 import type { RoomAccess } from "./room-access.js";
-import { changeRoom } from "./room-records.js";
+import { changeRoom, keepsNoContent, RoomRefusal } from "./room-records.js";
 import { channels, type CoreEvent, type Identity, type Subscriber, type UserRef } from "./types.js";
 
 export type JoinResult =
@@ -30,6 +30,9 @@ export function newRoom(id: string, now: number, creator: string | null = null):
 
 /** Rooms: membership, presence, stored events with gapless seq, and ephemeral signals. */
 export class Rooms {
+  /** Room records being read for their retention, shared by the posts that wait on them (see `mayStore`). */
+  private readonly retentionReads = new Map<string, Promise<boolean>>();
+
   constructor(
     private readonly store: Store,
     private readonly hub: Hub,
@@ -39,7 +42,7 @@ export class Rooms {
   ) {
     // A member whose node died leaves as if its connection dropped.
     presence.onDeparture("room:", async (channel, who, last) => {
-      if (last) await this.signal(channel.slice("room:".length), who, "left", { ...profile(who), how: "disconnect" });
+      if (last) await this.departed(channel.slice("room:".length), who, "disconnect");
     });
   }
 
@@ -91,7 +94,19 @@ export class Rooms {
     const channel = this.stream(roomId);
     this.hub.detach(channel, sub.connId);
     const last = await this.presence.remove(channel, sub.connId, who.id);
-    if (last) await this.signal(roomId, who, "left", { ...profile(who), how });
+    if (last) await this.departed(roomId, who, how);
+  }
+
+  /**
+   * The user's last connection is out of the room: one `left` for every
+   * dialect. When it went without leaving, a `disconnect` comes first: the
+   * seed's instalk clients read that, the original instalk client reads the
+   * `left` after it, and only instalk renders `disconnect` (publishes from one
+   * node keep their order, so it never follows the `left`).
+   */
+  private async departed(roomId: string, who: Identity, how: "leave" | "disconnect"): Promise<void> {
+    if (how === "disconnect") await this.signal(roomId, who, "disconnect", profile(who));
+    await this.signal(roomId, who, "left", { ...profile(who), how });
   }
 
   isMember(sub: Subscriber, roomId: string): boolean {
@@ -104,14 +119,32 @@ export class Rooms {
 
   /** Stores the event (group-committed), then fans it out: nobody hears of it before it is durable. */
   async post(roomId: string, sender: UserRef, type: string, data: JsonObject): Promise<StoredEvent> {
+    await this.mayStore(roomId);
     const stored = await this.store.history.append(this.stream(roomId), {
       type,
       time: this.now(),
       sender: { id: sender.id, name: sender.name },
-      data,
+      data: withSenderProfile(sender, data),
     });
     await this.hub.publishStored(toCoreEvent(stored));
     return stored;
+  }
+
+  /**
+   * Throws `RoomRefusal` for a room that keeps no content (relay's): nothing
+   * of the event is stored or sent. Posts to one room while its record is
+   * being read share that read, so their appends keep the order of the calls
+   * (a sender's messages), whatever order the store answers reads in.
+   */
+  async mayStore(roomId: string): Promise<void> {
+    let read = this.retentionReads.get(roomId);
+    if (!read) {
+      const reading = this.store.rooms.get(roomId).then(keepsNoContent);
+      const forget = () => this.retentionReads.get(roomId) === reading && this.retentionReads.delete(roomId);
+      reading.then(forget, forget);
+      this.retentionReads.set(roomId, (read = reading));
+    }
+    if (await read) throw new RoomRefusal("room.no-retention", roomId);
   }
 
   signal(roomId: string, sender: UserRef, type: string, data: JsonObject, except: Except = {}): Promise<void> {
@@ -128,6 +161,7 @@ export class Rooms {
   }
 
   async setTopic(roomId: string, sender: UserRef, topic: string): Promise<StoredEvent> {
+    await this.mayStore(roomId);
     await this.access.modify(roomId, (room) => ({ ...room, topic }));
     return this.post(roomId, sender, "set-room-topic", { topic });
   }
@@ -149,6 +183,22 @@ export class Rooms {
 /** What other members need to show a user: carried on joined/left signals. */
 export function profile(who: Identity): JsonObject {
   return { color: who.color, verified: who.verified, guest: who.guest };
+}
+
+/** A sender that is a whole identity (a connection's user), not just a name (the system). */
+export function isIdentity(who: UserRef): who is Identity {
+  const w = who as Partial<Identity>;
+  return typeof w.color === "string" && typeof w.verified === "boolean" && typeof w.guest === "boolean";
+}
+
+/**
+ * A stored event keeps its sender's profile under `by` (when the sender is a
+ * connection's identity), because the store keeps only a sender's id and name:
+ * instalk shows a stored event's `sender` as a whole User, really says whether
+ * its author was anonymous (`opBy.authType`).
+ */
+export function withSenderProfile(sender: UserRef, data: JsonObject): JsonObject {
+  return isIdentity(sender) ? { ...data, by: profile(sender) } : data;
 }
 
 export function toCoreEvent(stored: StoredEvent): CoreEvent {

@@ -1,11 +1,15 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { WebSocketServer } from "ws";
 import type { EndpointRoute, HttpRefusal, OwnedRoute } from "./routes.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
+import { AddressCounts } from "./address-counts.js";
+import { watchAnswers } from "./answered.js";
 import { clientAddress, decideClientAddress } from "./client-address.js";
+import { answerClientError, isClientGone } from "./client-errors.js";
 import { HttpSessions } from "./http-sessions.js";
+import { serveMetrics } from "./metrics-endpoint.js";
 import type { TimerWheel } from "./timer-wheel.js";
 import type { SlowReaderHook, Transport, TransportKind } from "./transport.js";
 import { WsTransport } from "./ws-transport.js";
@@ -25,6 +29,10 @@ export interface HttpServerOptions {
   /** Minted into HTTP session ids, so any node of a fleet can tell where a session lives. */
   nodeId: string;
   wheel: TimerWheel;
+  /** Read at every use, so live settings apply: connections one address may hold, and how long a flood may go on. */
+  limits(): { connectionsPerAddress: number; floodGraceMs: number };
+  /** `/metrics` on this server (false: it has a port of its own), and the bearer token it wants ("" for none). */
+  metricsEndpoint: { here: boolean; token(): string };
 }
 
 export interface HttpFront {
@@ -45,8 +53,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 function refuseUpgrade(socket: Socket, refusal: HttpRefusal): void {
   const headers = { "Content-Type": "application/json", ...refusal.headers, "Content-Length": String(Buffer.byteLength(refusal.body)), Connection: "close" };
-  const reason = refusal.status === 400 ? "Bad Request" : refusal.status === 401 ? "Unauthorized" : refusal.status === 404 ? "Not Found" : "Error";
-  const head = [`HTTP/1.1 ${refusal.status} ${reason}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join("\r\n");
+  const head = [`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? "Error"}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join("\r\n");
   socket.end(`${head}\r\n\r\n${refusal.body}`);
 }
 
@@ -60,6 +67,10 @@ function parseTarget(req: IncomingMessage): URL | null {
 }
 
 const BAD_TARGET = { code: 400, reason: "bad request target" };
+
+/** The refusal of a connection over `limits.connectionsPerAddress`: the same on an upgrade and on a request opening an HTTP session. */
+const TOO_MANY_BODY = { code: 429, reason: "too many connections from this address" };
+const TOO_MANY: HttpRefusal = { status: 429, headers: { "Retry-After": "10" }, body: JSON.stringify(TOO_MANY_BODY) };
 
 const HTTP_TRANSPORTS = ["sse", "poll"] as const;
 
@@ -85,9 +96,12 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
     log.warn({ conn: t.id }, "slow reader disconnected");
   };
 
+  const addresses = new AddressCounts(() => opts.limits().connectionsPerAddress, metrics.registry);
+
   /** One log line and one gauge move per open and per close, for every dialect and transport alike. */
   function track(t: Transport, dialect: string): (code: number) => void {
     connections.add(t);
+    addresses.opened(t.remoteAddress);
     counts.set(dialect, (counts.get(dialect) ?? 0) + 1);
     metrics.connections.inc({ dialect });
     log.info({ conn: t.id, dialect, transport: t.kind, remote: t.remoteAddress }, "connection opened");
@@ -96,6 +110,7 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
       if (done) return;
       done = true;
       connections.delete(t);
+      addresses.closed(t.remoteAddress);
       counts.set(dialect, (counts.get(dialect) ?? 1) - 1);
       metrics.connections.dec({ dialect });
       log.info({ conn: t.id, dialect, transport: t.kind, code }, "connection closed");
@@ -111,12 +126,20 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
     track,
   });
 
+  const watchEnd = watchAnswers(() => opts.limits().floodGraceMs, log);
+
   const trusted = new Set(opts.trustedProxies ?? []);
   const server = createServer((req, res) => {
     decideClientAddress(req, trusted);
+    watchEnd(req, res);
     const url = parseTarget(req);
     if (!url) return sendJson(res, 400, BAD_TARGET);
     void handleHttp(req, res, url).catch((err: unknown) => {
+      // A client that hung up mid-request (an abandoned upload) is no fault of the server's.
+      if (isClientGone(err) || (req.destroyed && !req.complete)) {
+        log.info({ method: req.method }, "client went away mid-request");
+        return void res.destroy();
+      }
       // Not the path: some carry credentials (/api/sessions/<key>).
       log.error({ err, method: req.method }, "http handler failed");
       if (!res.headersSent) sendJson(res, 500, { code: 500, reason: "internal error" });
@@ -131,11 +154,7 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
       const down = opts.unavailable?.() ?? null;
       return down ? sendJson(res, 503, { status: "unavailable", reason: down }) : sendJson(res, 200, { status: "ready" });
     }
-    if (url.pathname === "/metrics") {
-      const text = await metrics.registry.metrics();
-      res.writeHead(200, { "content-type": metrics.registry.contentType });
-      return void res.end(text);
-    }
+    if (url.pathname === "/metrics" && opts.metricsEndpoint.here) return serveMetrics(req, res, metrics.registry, opts.metricsEndpoint.token);
     const asked = httpTransportOf(url.pathname);
     for (const { owner, route } of routes) {
       if (route.kind === "http" && route.match(url.pathname)) return route.handle(req, res, url);
@@ -160,7 +179,10 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
     }
     // Gone while it was checked: a session opened now would never be used.
     if (req.socket.destroyed) return;
-    const transport = sessions.open(kind, req, res, clientAddress(req), owner);
+    const remote = clientAddress(req);
+    // Counted in the same turn the session opens: requests racing in cannot slip past the limit.
+    if (!addresses.mayOpen(remote)) return sendJson(res, TOO_MANY.status, TOO_MANY_BODY, TOO_MANY.headers);
+    const transport = sessions.open(kind, req, res, remote, owner);
     route.accept(transport, req, endpoint);
   }
 
@@ -176,9 +198,13 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
     void Promise.resolve(route.refuse?.(req, url) ?? null)
       .then((refusal) => {
         if (refusal) return refuseUpgrade(socket, refusal);
+        // Checked in the turn the upgrade completes (handleUpgrade calls back synchronously): concurrent upgrades cannot slip past the limit.
+        if (!addresses.mayOpen(remote)) return refuseUpgrade(socket, TOO_MANY);
         wss.handleUpgrade(req, socket, head, (ws) => {
           const transport = new WsTransport(ws, socket, remote, opts.maxQueueBytes, onSlowReader);
-          ws.once("close", track(transport, found.owner));
+          const untrack = track(transport, found.owner);
+          // The code the connection ended with, ours when the peer never answered our close (a slow reader's 1008).
+          ws.once("close", () => untrack(transport.closedWith));
           route.accept(transport, req, url);
         });
       })
@@ -188,6 +214,6 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
       });
   });
 
-  server.on("clientError", (_err, socket) => socket.destroy());
+  server.on("clientError", answerClientError);
   return { server, connections, sessions, countsByDialect: () => Object.fromEntries(counts) };
 }

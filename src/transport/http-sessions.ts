@@ -186,6 +186,7 @@ export class HttpSessions {
     if (body === null) {
       // As a WebSocket message over the hard cap: the session is closed with 1009.
       if (home === "here") this.local.get(sid)?.close(1009, "frame too large");
+      // The rest of the body is read for a while and dropped; one that goes on ends the connection (see the HTTP server).
       return sendJson(res, 413, { code: 413, reason: "body too large" });
     }
     if (home === "here") return answerOutcome(res, this.deliver(sid, framesOf(body)), false);

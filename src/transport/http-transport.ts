@@ -1,5 +1,6 @@
 import type { OutFrame } from "../core/types.js";
 import type { Flushable } from "./flush.js";
+import { SLOW_READER } from "./slow-reader.js";
 import type { TimerWheel } from "./timer-wheel.js";
 import { connectionId, type SlowReaderHook, type Transport, type TransportEvents } from "./transport.js";
 
@@ -74,10 +75,10 @@ export abstract class HttpTransport implements Transport, Flushable {
   /** The client said goodbye (DELETE): a clean close, as a WebSocket close frame from the peer would be. */
   abstract clientClosed(): void;
 
-  /** The reader fell too far behind: cut off like a slow WebSocket. */
+  /** The reader fell too far behind: cut off like a slow WebSocket, and told why. */
   protected cutOff(): void {
     this.limits.onSlowReader(this);
-    this.terminate();
+    this.close(SLOW_READER.code, SLOW_READER.reason);
   }
 
   protected runAfterFlush(): void {

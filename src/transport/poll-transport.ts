@@ -99,6 +99,13 @@ export class PollTransport extends HttpTransport implements Timed {
     this.linger();
   }
 
+  /** A reader too far behind gets no more of its backlog, only the close that says why. */
+  protected override cutOff(): void {
+    this.texts = [];
+    this.bytes = 0;
+    super.cutOff();
+  }
+
   close(code: number, reason: string): void {
     if (this.ending) return;
     this.finish({ code, reason }, false);

@@ -1,6 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { OutFrame } from "../core/types.js";
 import { HttpTransport, LOST, type Ending, type HttpTransportLimits } from "./http-transport.js";
+import { SLOW_READER } from "./slow-reader.js";
 import { StreamWriter } from "./stream-writer.js";
 
 /** An idle stream gets a comment line this often, so proxies and browsers do not take it for dead. */
@@ -14,6 +15,8 @@ function event(text: string): Buffer {
   const data = text.includes("\n") ? text.split(/\r?\n/).join("\ndata: ") : text;
   return Buffer.from(`data: ${data}\n\n`, "utf8");
 }
+
+const closeEvent = (ending: Ending) => `event: close\ndata: ${JSON.stringify(ending)}\n\n`;
 
 function eventOf(frame: OutFrame | string): Buffer {
   if (typeof frame === "string") return event(frame);
@@ -43,7 +46,12 @@ export class SseTransport extends HttpTransport {
     });
     this.out = new StreamWriter(res, limits.wheel, limits.maxQueueBytes, SSE_KEEPALIVE_MS, {
       keepAlive: () => this.out.write(":\n\n"),
-      cutOff: () => limits.onSlowReader(this),
+      // The reader is told why, after what its response already holds: the close event, then the end.
+      cutOff: () => {
+        limits.onSlowReader(this);
+        this.finish(SLOW_READER, false);
+        return closeEvent(SLOW_READER);
+      },
       // The client went away (or the stream broke): a lost connection, as a TCP reset is for a WebSocket.
       gone: () => this.finish({ code: LOST, reason: "" }, true),
       flushed: () => this.runAfterFlush(),
@@ -88,6 +96,6 @@ export class SseTransport extends HttpTransport {
   private end(ending: Ending): void {
     this.out.flush();
     this.finish(ending, false);
-    this.out.end(`event: close\ndata: ${JSON.stringify(ending)}\n\n`);
+    this.out.end(closeEvent(ending));
   }
 }

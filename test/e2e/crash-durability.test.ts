@@ -2,7 +2,7 @@
 // guarantee 2 (nothing acknowledged is lost) and guarantee 1 (every client
 // that syncs or resumes sees each message exactly once, in order) for instalk
 // rooms, pubsub topics and really documents. 3 trials in `npm test`;
-// SWITCHBOARD_CRASH_TRIALS=20 (npm run soak) for the long mode, with figures.
+// SWITCHBOARD_TEST_CRASH_TRIALS=20 (npm run soak) for the long mode, with figures.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { after, describe, it } from "node:test";
 import { freePort, ServerProcess } from "../helpers/server-process.js";
 import { TestClient } from "../helpers/ws-client.js";
 
-const TRIALS = Number(process.env.SWITCHBOARD_CRASH_TRIALS ?? 3);
+const TRIALS = Number(process.env.SWITCHBOARD_TEST_CRASH_TRIALS ?? 3);
 const SETTINGS = { "limits.messagesPerSecond": 100_000, "limits.burst": 100_000 };
 type Frame = { [key: string]: any };
 

@@ -111,7 +111,8 @@ describe("relay connect: ping and bad frames", () => {
     const p = await h.peer();
     for (let i = 0; i < 150; i++) p.send({ type: "ping", time: i });
     const codes = new Set<string>();
-    for (let i = 0; i < 150; i++) {
+    // The burst of 100 is served; of the refusals only the first 10 of a flood are answered, the rest dropped unread.
+    for (let i = 0; i < 110; i++) {
       const f = await p.next();
       codes.add(f.type === "error" ? f.code : f.type);
     }

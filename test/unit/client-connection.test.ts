@@ -195,10 +195,16 @@ describe("client connection: order and bounds", () => {
   });
 
   it("a client that piles up requests behind a slow one gets the dialect's overload answer, not unbounded memory", async () => {
-    const clients = setup({ limits: { burst: 5, messagesPerSecond: 1 } });
+    // Every frame within the rate: refusals past the first few are dropped unread, so only admitted frames pile up.
+    const burst = 5;
+    const clients = setup({ limits: { burst, messagesPerSecond: 1_000_000 } });
     const { t, h } = connect(clients);
     h.block();
-    for (let i = 0; i < 5 + MAX_WAITING + 10; i++) t.frame({ id: i, op: i === 0 ? "slow" : "x" });
+    for (let i = 0; i < burst + MAX_WAITING + 10 && t.closedWith === null; i++) {
+      // The bucket refills between milliseconds.
+      if (i % burst === 0) await new Promise((r) => setTimeout(r, 2));
+      t.frame({ id: i, op: i === 0 ? "slow" : "x" });
+    }
     assert.deepEqual(t.closedWith, { code: 1008, reason: "too many requests waiting" });
     assert.deepEqual(t.sent, ["overloaded"]);
     h.go();

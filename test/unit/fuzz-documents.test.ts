@@ -1,7 +1,7 @@
 // Property-based fuzzing of the document language every really client (and
 // fuse's save/load) reaches: the filter parser and matcher, paths, and the
 // update ops. Whatever the input, nothing throws and every answer has its
-// documented shape. SWITCHBOARD_FUZZ_RUNS raises the count (npm run soak).
+// documented shape. SWITCHBOARD_TEST_FUZZ_RUNS raises the count (npm run soak).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
@@ -10,7 +10,7 @@ import { applyOps, OP_NAMES, type UpdateOp } from "../../src/core/documents/ops.
 import { matches, parseFilter } from "../../src/core/documents/filter.js";
 import { parsePath } from "../../src/core/documents/path.js";
 
-const RUNS = Number(process.env.SWITCHBOARD_FUZZ_RUNS ?? 2000);
+const RUNS = Number(process.env.SWITCHBOARD_TEST_FUZZ_RUNS ?? 2000);
 
 /** Text that looks like the language as often as it looks like noise. */
 const filterText = fc.oneof(

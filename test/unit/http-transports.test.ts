@@ -131,7 +131,8 @@ describe("long-poll transport", () => {
     const { t, seen } = pollSession(65_536);
     for (let i = 0; i < 20; i++) t.write("z".repeat(4096));
     assert.deepEqual(seen.slow, [t]);
-    assert.deepEqual(seen.closes, [{ code: 1006, abrupt: true }]);
+    // Told why, as a WebSocket's slow reader is: the 410 of its next poll carries this close.
+    assert.deepEqual(seen.closes, [{ code: 1008, abrupt: false }]);
   });
 
   it("onFlushed runs once a poll carried the frames, never when the session ends first", () => {

@@ -1,4 +1,5 @@
 import type { Kick } from "../../core/room-access.js";
+import { keepsNoContent, markNoRetention } from "../../core/room-records.js";
 import { counterStream, RELAY_MESSAGE, RELAY_READ } from "./render.js";
 import type { AnyRequest, Request } from "./schema.js";
 import type { RelaySession } from "./session.js";
@@ -68,6 +69,19 @@ export class RoomOps {
     if (!result.ok) return this.refuse(result.code, "enter");
     this.joined.add(r);
     result.release();
+    // Marked once admitted (an outsider cannot strip a room of its history): from now on no dialect stores content in it.
+    if (!keepsNoContent(result.room)) await this.markUnstored(r);
+  }
+
+  /** A room relay cannot mark is not one relay may use: the member goes back out, and the request fails. */
+  private async markUnstored(r: string): Promise<void> {
+    try {
+      await markNoRetention(this.core.store.rooms, r);
+    } catch (err) {
+      this.joined.delete(r);
+      await this.core.rooms.leave(this.s, this.s.user, r, "leave");
+      throw err;
+    }
   }
 
   private async exit(r: string): Promise<void> {
