@@ -103,7 +103,7 @@ export function adminUserOperations({ core }: ApiContext): Operation[] {
       path: "/api/admin/users/{user}/disconnect",
       summary: "Closes every connection of a user, on every node",
       description:
-        "Nothing is stored: the user may connect again (revoke to keep them out). Connections opened with a token or session key close in every dialect; a guest's connection without one closes where its dialect watches for disconnects.",
+        "Nothing is stored: the user may connect again (revoke to keep them out). Every connection acting as the user closes, in every dialect, guests included.",
       tags: ["users"],
       security: "admin",
       params: userParams,

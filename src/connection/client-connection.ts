@@ -85,6 +85,7 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
   private afterReplies: Array<() => void> | null = null;
   /** Every credential this connection has used, by revocation id: any of them ending ends it. */
   private watches: Map<string, () => void> | null = null;
+  private stopDisconnectWatch: (() => void) | null = null;
   private heartbeat: Heartbeat | null = null;
   private done = false;
   private settle: (() => void) | null = null;
@@ -140,6 +141,9 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     if (this.allowance?.userId === userId || this.closing) return;
     if (this.allowance) this.clients.release(this.allowance);
     this.allowance = this.clients.allowance(userId);
+    // An operator's "disconnect this user everywhere" reaches every connection acting as it, credential or not.
+    this.stopDisconnectWatch?.();
+    this.stopDisconnectWatch = this.clients.core.revocations.disconnects.watch(userId, () => this.credentialEnded("revoked"));
   }
 
   /** Ends the connection when this credential is revoked (on any node) or expires; every credential used stays watched. */
@@ -274,6 +278,8 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     this.clients.wheel.cancel(this);
     if (this.watches) for (const stop of this.watches.values()) stop();
     this.watches = null;
+    this.stopDisconnectWatch?.();
+    this.stopDisconnectWatch = null;
     this.heartbeat?.stop();
     if (this.allowance) this.clients.release(this.allowance);
     this.allowance = null;

@@ -119,6 +119,8 @@ export class InstalkSession implements Subscriber, Handlers<Frame> {
     if (!this.nameHeld) {
       this.user = await this.freshGuest();
       this.nameHeld = true;
+      // A guest is a user too: its allowance, and an operator's "disconnect everywhere", follow its id.
+      this.conn.actAs(this.user.id);
       if (this.closing) return this.ctx.core.names.release(this.user.name, this.conn.id);
     }
     this.conn.ready();
