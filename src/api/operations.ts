@@ -4,6 +4,7 @@ import { BusyError } from "../core/accounts/hash-gate.js";
 import type { Logger } from "../observability/log.js";
 import type { HttpRoute } from "../transport/routes.js";
 import { HttpError, issuesText, readJson, sendError, sendJson } from "./http.js";
+import { isClientGone } from "../transport/client-errors.js";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -157,6 +158,12 @@ export function routesOf(operations: readonly Operation[], opts: OperationOption
           }
           if (err instanceof HttpError) return sendError(res, err);
           if (err instanceof BusyError) return sendError(res, new HttpError(503, "server.busy", "too many password checks at once; try again shortly"));
+          // A client that went away mid-request (an abandoned upload) is no server error.
+          if (isClientGone(err)) {
+            opts.log.info({ operation: operation?.id }, "api client went away");
+            res.destroy();
+            return;
+          }
           // Not the URL: some carry credentials (/api/sessions/<key>).
           opts.log.error({ err, operation: operation?.id }, "api handler failed");
           sendError(res, new HttpError(500, "server.error", "internal error"));
