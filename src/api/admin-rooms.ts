@@ -19,6 +19,7 @@ import { HttpError } from "./http.js";
 import { op, type Operation } from "./operations.js";
 import { errorBody } from "./schemas.js";
 import type { ApiContext } from "./types.js";
+import { RoomRefusal } from "../core/room-records.js";
 
 /** Rooms read per store call while searching, and at most per request: a search of a huge server answers in pages. */
 const SCAN_PAGE = 200;
@@ -196,11 +197,22 @@ export function adminRoomOperations({ core }: ApiContext): Operation[] {
       security: "admin",
       params: roomParams,
       body: roomMessage,
-      responses: { 201: { description: "stored and sent", schema: published }, 404: { description: "no such room, or no such user for `as`", schema: errorBody } },
+      responses: {
+        201: { description: "stored and sent", schema: published },
+        403: { description: "the room keeps no content (relay uses it)", schema: errorBody },
+        404: { description: "no such room, or no such user for `as`", schema: errorBody },
+      },
       async handle({ params, body }) {
         await views.get(params.room);
         const sender = await senderFor(core, body.as, core.rooms.stream(params.room));
-        const stored = await core.rooms.post(params.room, sender, "msg", { body: body.body, mentions: body.mentions ?? [], attachments: body.attachments ?? [] });
+        let stored;
+        try {
+          stored = await core.rooms.post(params.room, sender, "msg", { body: body.body, mentions: body.mentions ?? [], attachments: body.attachments ?? [] });
+        } catch (err) {
+          // A room relay uses keeps no content, whoever writes: the operator is told, as every dialect's client is.
+          if (err instanceof RoomRefusal) throw new HttpError(403, err.code, err.message);
+          throw err;
+        }
         return { status: 201, body: publishedView(stored) };
       },
     }),
