@@ -150,11 +150,19 @@ class TestHandlers implements Handlers<Req> {
 type Tree = { [key: string]: unknown };
 const wheels: TimerWheel[] = [];
 const revoke = new Map<string, () => void>();
+/** Disconnect orders per user id, as the core's Disconnects would deliver them. */
+const orders = new Map<string, () => void>();
 const fakeCore = {
   revocations: {
     watch(id: string, fn: () => void) {
       revoke.set(id, fn);
       return () => revoke.delete(id);
+    },
+    disconnects: {
+      watch(userId: string, fn: () => void) {
+        orders.set(userId, fn);
+        return () => orders.delete(userId);
+      },
     },
   },
 } as unknown as Core;
