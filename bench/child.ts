@@ -1,15 +1,30 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, createServer } from "node:net";
+import { performance } from "node:perf_hooks";
 
 export interface ServerChild {
   readonly pid: number;
   readonly port: number;
+  /** performance.now() (this process's clock) when the child was spawned: where its CPU profile starts. */
+  readonly spawnedAt: number;
   /** SIGTERM, then SIGKILL if the server has not exited in time. */
   stop(): Promise<void>;
 }
 
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 5_000;
+
+/** Every child still running: killed when the bench exits, however it exits, so no server outlives a run. */
+const live = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    process.stderr.write(`\n${signal}: stopping ${live.size} server(s)\n`);
+    process.exit(130);
+  });
+}
 
 /** A port nobody listens on right now (the child binds it a moment later). */
 export function freePort(): Promise<number> {
@@ -43,11 +58,14 @@ function exited(child: ChildProcess): Promise<void> {
  * Runs a server in its own process so its CPU and memory are its own, not
  * mixed with the clients'. Ready once the port accepts TCP connections.
  */
-export async function spawnServer(args: string[], port: number, env: NodeJS.ProcessEnv = {}): Promise<ServerChild> {
+export async function spawnServer(args: string[], port: number, env: NodeJS.ProcessEnv = {}, stopTimeoutMs = STOP_TIMEOUT_MS): Promise<ServerChild> {
   // Extra settings go through the environment, not argv: argv shows in `ps`, and a store URL may hold a password.
   // SWITCHBOARD_TEST_PG (the tests' and this bench's PostgreSQL) is no server setting: the server would refuse it.
   const { SWITCHBOARD_TEST_PG: _testPg, ...inherited } = process.env;
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, args, { cwd: process.cwd(), stdio: ["ignore", "pipe", "pipe"], env: { ...inherited, ...env } });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
   let output = "";
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString("utf8")).slice(-4000);
@@ -67,9 +85,11 @@ export async function spawnServer(args: string[], port: number, env: NodeJS.Proc
   return {
     pid,
     port,
+    spawnedAt,
     async stop() {
       child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      // A profiled server writes its CPU profile as it exits: give it the time to drain and write.
+      const timer = setTimeout(() => child.kill("SIGKILL"), stopTimeoutMs);
       await exited(child);
       clearTimeout(timer);
     },

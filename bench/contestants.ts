@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,26 +42,51 @@ export const wsBatched = rawWs("ws-batched", "ws (shared frame, batched)", "ws-b
 
 const MSG = Buffer.from('"o":"msg"');
 
+/** Node flags for the server's child process (profiling), and settings beyond the bench's usual ones. */
+export interface SwitchboardExtras {
+  nodeFlags?: string[];
+  /** `key=value` settings, each passed as `--set`. */
+  settings?: string[];
+  stopTimeoutMs?: number;
+}
+
+/**
+ * Whether the server's config schema knows a setting. The schema is strict (an
+ * unknown key stops the server), and the bench runs against whatever src/ holds.
+ */
+function knowsSetting(key: string): boolean {
+  try {
+    return readFileSync("src/config/schema.ts", "utf8").includes(`${key}:`);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Switchboard as a user runs it, on a fresh data folder removed again by stop();
  * `env` adds settings (the durable scenario's SWITCHBOARD_STORE=postgres://…).
  */
-export async function startSwitchboard(port: number, env: NodeJS.ProcessEnv = {}): Promise<ServerChild> {
+export async function startSwitchboard(port: number, env: NodeJS.ProcessEnv = {}, extras: SwitchboardExtras = {}): Promise<ServerChild> {
   const data = await mkdtemp(join(tmpdir(), "sb-bench-"));
   const args = [
+    ...(extras.nodeFlags ?? []),
     ...TSX, "src/cli.ts", "start", "--port", String(port), "--data", data, "--host", "127.0.0.1", "--log-level", "warn",
     // The flood guard would (rightly) stop one publisher sending thousands of messages a second.
     "--set", "limits.messagesPerSecond=100000", "--set", "limits.burst=100000",
     // Receivers send nothing after joining; keep the idle timeout out of the way of a long run.
     "--set", "instalk.idleMs=3600000",
+    // Every bench client comes from 127.0.0.1: the per-address connection cap would refuse most of them.
+    ...(knowsSetting("connectionsPerAddress") ? ["--set", "limits.connectionsPerAddress=1000000"] : []),
+    ...(extras.settings ?? []).flatMap((s) => ["--set", s]),
   ];
-  const child = await spawnServer(args, port, env).catch(async (err: unknown) => {
+  const child = await spawnServer(args, port, env, extras.stopTimeoutMs).catch(async (err: unknown) => {
     await rm(data, { recursive: true, force: true });
     throw err;
   });
   return {
     pid: child.pid,
     port,
+    spawnedAt: child.spawnedAt,
     async stop() {
       await child.stop();
       await rm(data, { recursive: true, force: true });

@@ -5,6 +5,7 @@
 // Loopback only; the server runs in a child process; every measurement is bounded.
 import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
 import { redactUrl } from "../src/engine/redact.js";
 import { freePort, type ServerChild } from "./child.js";
 import { startSwitchboard } from "./contestants.js";
@@ -13,6 +14,9 @@ import type { BenchOptions } from "./options.js";
 import { createBenchDatabase } from "./pg-database.js";
 import { rawPostgres, rawSqlite, type RawInsertResult } from "./raw-insert.js";
 import { measureSenders, type SendersResult } from "./senders.js";
+import { machineNote } from "./common.js";
+import { barChart } from "./plot.js";
+import { PROFILED_STOP_MS, ProfileRun } from "./profiling.js";
 
 export interface DurableRow extends SendersResult {
   /** Stored msgs/s over the raw insert rate of the same database. */
@@ -34,16 +38,24 @@ const say = (line: string) => process.stdout.write(line);
 
 /** Every sender count against one server; a failed count is reported and the next one still runs. */
 async function measureAll(backend: DurableBackend, opts: BenchOptions, env: NodeJS.ProcessEnv): Promise<void> {
-  const server: ServerChild = await startSwitchboard(await freePort(), env);
+  // --profile: the server writes a CPU profile as it exits; each sender count's window is marked in the manifest.
+  const run = opts.profile ? await ProfileRun.create(opts.profile, "durable", backend.store, false) : null;
+  const server: ServerChild = await startSwitchboard(await freePort(), env, run ? { nodeFlags: run.nodeFlags(true), stopTimeoutMs: PROFILED_STOP_MS } : {});
   try {
     for (const n of opts.senders) {
       say(`${backend.store}: ${n} senders × ${opts.inFlight} in flight, ${opts.seconds}s… `);
+      const t0 = performance.now();
       const r = await measureSenders(server, `durable-${n}`, n, opts.inFlight, opts.seconds);
+      run?.window(server, `${n} senders (connect, warm-up, window, drain)`, t0, performance.now());
       backend.runs.push({ ...r, ofRaw: null });
       say(`${num(r.perSecond)} msgs/s (p50 ${num(r.p50Ms, 1)} ms, p99 ${num(r.p99Ms, 1)} ms)${r.errors ? `, ${r.errors} errors` : ""}${r.consistent ? "" : ", INCONSISTENT nr"}\n`);
     }
   } finally {
     await server.stop();
+    if (run) {
+      run.manifest.note = `senders ${opts.senders.join(", ")} × ${opts.inFlight} in flight, ${opts.seconds} s each`;
+      await run.save();
+    }
   }
 }
 
@@ -118,5 +130,24 @@ export async function durable(opts: BenchOptions): Promise<void> {
   const options = { senders: opts.senders, inFlight: opts.inFlight, seconds: opts.seconds, pg: redactUrl(opts.pg) };
   await mkdir("bench/results", { recursive: true });
   await writeFile(RESULTS, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(loadBefore), options, results: backends }, null, 2)}\n`);
-  say(`\nwritten to ${RESULTS}\n`);
+  const measured = backends.filter((b) => b.runs.length > 0);
+  const svg = barChart({
+    title: "Stored and echoed instalk messages per second, against the database alone",
+    unit: "messages (rows) per second",
+    categories: measured.map((b) => b.store),
+    series: [
+      ...opts.senders.map((n) => ({
+        name: `${n} senders`,
+        values: measured.map((b) => b.runs.find((r) => r.senders === n)?.perSecond ?? null),
+        labels: measured.map((b) => {
+          const r = b.runs.find((x) => x.senders === n);
+          return r ? `${Math.round(r.perSecond / 1000)}k${r.ofRaw === null ? "" : `\n${num(r.ofRaw, 2)}×`}` : null;
+        }),
+      })),
+      { name: "database alone", values: measured.map((b) => b.raw?.rowsPerSecond ?? null) },
+    ],
+    note: machineNote(loadBefore),
+  });
+  await writeFile("bench/results/durable.svg", svg);
+  say(`\nwritten to ${RESULTS} and bench/results/durable.svg\n`);
 }

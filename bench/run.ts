@@ -2,9 +2,11 @@
 // raw `ws` baselines and Socket.IO, measured in one run so the ratios compare
 // like with like. Loopback only; every server runs in a child process of its own.
 // `--scenario durable` measures stored-message throughput instead (durable.ts);
-// `--scenario cluster` one node against a fleet on Redis (cluster.ts).
+// `--scenario cluster` one node against a fleet on Redis (cluster.ts);
+// `--scenario idle` memory per joined idle connection (idle-scenario.ts);
+// `--scenario join` time to bring N clients into one room (join.ts);
+// `--scenario latency` publish-to-delivery times at fixed rates (latency.ts).
 import { mkdir, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { cpus, loadavg } from "node:os";
 import { freePort, type ServerChild } from "./child.js";
 import { cluster } from "./cluster.js";
@@ -12,18 +14,13 @@ import { socketIo, switchboard, wsBatched, wsNaive, type Contestant } from "./co
 import { durable } from "./durable.js";
 import { fanout } from "./fanout.js";
 import { idle } from "./idle.js";
+import { idleScenario } from "./idle-scenario.js";
+import { installed } from "./installed.js";
+import { join } from "./join.js";
+import { latency } from "./latency.js";
 import { machine } from "./machine.js";
 import { parseOptions, type BenchOptions } from "./options.js";
 import { table, type Row } from "./report.js";
-
-function installed(name: string): boolean {
-  try {
-    createRequire(import.meta.url).resolve(name);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Starts a fresh server for `measure`, so one measurement's garbage never weighs on the next. */
 async function withServer<T>(c: Contestant, measure: (server: ServerChild) => Promise<T>): Promise<T> {
@@ -46,6 +43,9 @@ async function main(): Promise<void> {
   if (!opts) return;
   if (opts.scenario === "durable") return durable(opts);
   if (opts.scenario === "cluster") return cluster(opts);
+  if (opts.scenario === "idle") return idleScenario(opts);
+  if (opts.scenario === "join") return join(opts);
+  if (opts.scenario === "latency") return latency(opts);
   const haveSocketIo = installed("socket.io");
   if (!haveSocketIo) process.stdout.write("socket.io is not installed: skipping it (npm install -D socket.io)\n");
   const all = [wsNaive, wsBatched, switchboard, ...(haveSocketIo ? [socketIo] : [])];
