@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { RedisBroker } from "../../src/engine/broker/redis/index.js";
 import type { CoreEvent } from "../../src/core/types.js";
-import { redisSkipReason, startRedis, type TestRedis } from "../helpers/redis.js";
+import { redisSkipReason, useRedis } from "../helpers/redis.js";
 import { ev, eventually, on, type Node } from "./broker-kit.js";
 import { quietLog, redisCluster } from "./broker-redis-cluster.js";
 
@@ -15,17 +15,7 @@ const skip = redisSkipReason();
 const RECOVER_MS = 15_000;
 
 describe("Redis broker outage", { skip: skip ?? false }, () => {
-  let server: TestRedis | undefined;
-  const current = () => {
-    if (!server) throw new Error("redis-server not started");
-    return server;
-  };
-  before(async () => {
-    server = await startRedis();
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const current = useRedis({ before, after });
 
   it("turns unhealthy, fails fast, recovers by itself, restores subscriptions and calls onReconnect", async () => {
     const logs: string[] = [];

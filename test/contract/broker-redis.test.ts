@@ -2,7 +2,7 @@
 // throwaway redis-server (test/helpers/redis.ts). Skipped, loudly, when no
 // redis-server binary is installed.
 import { after, before, describe } from "node:test";
-import { redisSkipReason, startRedis, type TestRedis } from "../helpers/redis.js";
+import { redisSkipReason, useRedis } from "../helpers/redis.js";
 import { brokerContract } from "./broker.contract.js";
 import { livenessCases } from "./broker-liveness.contract.js";
 import { redisCluster } from "./broker-redis-cluster.js";
@@ -10,17 +10,7 @@ import { redisCluster } from "./broker-redis-cluster.js";
 const skip = redisSkipReason();
 
 describe("Redis broker", { skip: skip ?? false }, () => {
-  let server: TestRedis | undefined;
-  const current = () => {
-    if (!server) throw new Error("redis-server not started");
-    return server;
-  };
-  before(async () => {
-    server = await startRedis();
-  });
-  after(async () => {
-    await server?.stop();
-  });
+  const current = useRedis({ before, after });
 
   brokerContract("redis", redisCluster(current, 2));
   livenessCases("redis", redisCluster(current, 3));

@@ -145,3 +145,21 @@ export async function startRedis(): Promise<TestRedis> {
     },
   };
 }
+
+/**
+ * A throwaway server for the enclosing `describe`: started before its tests,
+ * stopped after them. Returns the way to reach it once started.
+ */
+export function useRedis(hooks: { before: (fn: () => Promise<void>) => void; after: (fn: () => Promise<void>) => void }): () => TestRedis {
+  let server: TestRedis | undefined;
+  hooks.before(async () => {
+    server = await startRedis();
+  });
+  hooks.after(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error("redis-server not started");
+    return server;
+  };
+}
