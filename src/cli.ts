@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { readStdinLine, takeFlags, tokenCreate, userAdd } from "./cli/admin.js";
 import { clusterStatus } from "./cli/cluster.js";
-import { ADMIN_KEY_ENV, CommandError, kick, publish, remoteArgs, remoteTokenCreate, remoteUserAdd, stats } from "./cli/remote.js";
+import { ADMIN_KEY_ENV, CommandError, kick, publish, remoteArgs, remoteTokenCreate, remoteUserAdd, stats, userList } from "./cli/remote.js";
 import { ConfigError, loadConfig } from "./config/load.js";
 import { createLogger } from "./observability/log.js";
 import { startServer } from "./server.js";
@@ -13,6 +13,9 @@ Usage:
   switchboard user add <name> [--password <p>] [--mail <m>] [options | --url <u>]
                                                    register an account (password from
                                                    --password, $SWITCHBOARD_PASSWORD or stdin)
+  switchboard user list [--search <text>] --url <u>
+                                                   accounts in name order; --search keeps names
+                                                   or mails containing it (any case), or that id
   switchboard token create <name> [--ttl <sec>] [options | --url <u>]
                                                    print an access token for an account
   switchboard kick <room> <user id> [--ban] [--message <text>] --url <u>
@@ -27,7 +30,7 @@ Usage:
 
 Admin commands and a running server:
   --url <http://host:port>   talk to that server's admin API instead of opening the
-                             data folder (kick, publish and stats always do)
+                             data folder (user list, kick, publish and stats always do)
   --admin-key <key>          its admin key; better: $SWITCHBOARD_ADMIN_KEY (not shown by ps)
 
 Options (flags > SWITCHBOARD_* environment > config file > defaults):
@@ -110,6 +113,11 @@ async function main(argv: string[]): Promise<void> {
     if (!name) throw new ConfigError(`usage: switchboard ${command} ${rest[0]} <name>`);
     const config = loadConfig(settings, settingsEnv());
     return print(command === "user" ? await userAdd(config, name, own) : await tokenCreate(config, name, own));
+  }
+  if (command === "user" && rest[0] === "list") {
+    const args = remoteArgs(rest.slice(1), { search: { type: "string" } });
+    if (args.positionals.length > 0) throw new CommandError("usage: switchboard user list [--search <text>] --url <u>");
+    return print(await userList(args.remote(), args.string("search")));
   }
   if (command === "kick") {
     const args = remoteArgs(rest, { ban: { type: "boolean" }, message: { type: "string" } });

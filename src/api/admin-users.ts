@@ -3,7 +3,7 @@ import type { AccountRecord } from "../engine/store/types.js";
 import { accountDetail, disconnectBody, newAccount, tokenRequest, userParams } from "./admin-schemas.js";
 import { HttpError } from "./http.js";
 import { op, type Operation } from "./operations.js";
-import { errorBody, isoTime, named, publicAccountSchema, segment } from "./schemas.js";
+import { errorBody, isoTime, named, publicAccountSchema, queryInt, segment } from "./schemas.js";
 import type { ApiContext } from "./types.js";
 import { publicAccount, REFUSALS } from "./users-routes.js";
 
@@ -16,10 +16,26 @@ const issuedToken = named(
 
 const noAccount = { description: "no account has that id", schema: errorBody };
 
+const accountListQuery = z.strictObject({
+  q: z.string().max(254).optional().describe("only accounts whose name or mail contains this (any case), or whose id is exactly this"),
+  after: z.string().max(256).optional().describe("the `next` of the previous page"),
+  limit: queryInt(1, 200).default(50),
+});
+
+const accountList = named(
+  "AccountList",
+  z.strictObject({
+    accounts: z.array(accountDetail),
+    next: z.string().nullable().describe("pass as `after` for the next page; null at the end"),
+  }),
+);
+
 /**
- * Accounts and users for the operator. The store's account port finds
- * accounts by id, name or mail only (it has no listing), so a search is an
- * exact match on one of those.
+ * Accounts and users for the operator. Accounts are listed in name order
+ * (case-folded, byte order: the store's), and `q` narrows the list to names
+ * or mails containing it, or an exact id, so the old exact lookups still find
+ * their account. The cursor is the last name of a page: no state is kept on
+ * the server, and it still works once that account is renamed.
  */
 export function adminUserOperations({ core }: ApiContext): Operation[] {
   const accounts = core.accounts;
@@ -37,17 +53,19 @@ export function adminUserOperations({ core }: ApiContext): Operation[] {
       id: "searchAccounts",
       method: "GET",
       path: "/api/admin/accounts",
-      summary: "Finds accounts by exact id, name (any case) or mail",
+      summary: "Lists accounts in name order; `q` searches part of a name or mail (any case), or an exact id",
+      description:
+        "Names compare case-folded, in byte order (so \"Émile\" comes after \"zoe\"). A search is a substring match: `%` and `_` are plain characters.",
       tags: ["users"],
       security: "admin",
-      query: z.strictObject({ q: z.string().min(1).max(254).describe("an id, a name or a mail address") }),
-      responses: { 200: { description: "the matching accounts (none or one per kind)", schema: named("AccountList", z.strictObject({ accounts: z.array(accountDetail) })) } },
+      query: accountListQuery,
+      responses: { 200: { description: "a page of accounts", schema: accountList } },
       async handle({ query }) {
-        const q = query.q.trim();
-        const found = await Promise.all([accounts.byId(q), accounts.byName(q), q.includes("@") ? core.store.accounts.byMail(q) : null]);
-        const unique = new Map<string, AccountRecord>();
-        for (const a of found) if (a) unique.set(a.id, a);
-        return { status: 200, body: { accounts: await Promise.all([...unique.values()].map(detail)) } };
+        // One more than asked tells whether another page exists, so `next` is null exactly at the end.
+        const found = await core.store.accounts.list({ search: query.q?.trim() || undefined, after: query.after, limit: query.limit + 1 });
+        const page = found.slice(0, query.limit);
+        const next = found.length > query.limit ? page[page.length - 1].name : null;
+        return { status: 200, body: { accounts: await Promise.all(page.map(detail)), next } };
       },
     }),
     op({

@@ -5,16 +5,20 @@ import type { NodeInfo } from "../engine/broker/types.js";
 
 const age = (ms: number) => (ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
 
-/** The node registry as a table: what `GET /api/cluster` answers, read straight from the broker. */
-export function nodeTable(nodes: NodeInfo[], now = Date.now()): string {
-  const dialects = [...new Set(nodes.flatMap((n) => Object.keys(n.connections)))].sort();
-  const head = ["node", "address", "up", "last seen", ...dialects];
-  const rows = nodes
-    .sort((a, b) => a.id.localeCompare(b.id))
-    .map((n) => [n.id, n.address, age(now - n.started), `${age(now - n.lastSeen)} ago`, ...dialects.map((d) => String(n.connections[d] ?? 0))]);
+/** Columns padded to their widest cell, two spaces apart. */
+export function textTable(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
   return [line(head), ...rows.map(line)].join("\n");
+}
+
+/** The node registry as a table: what `GET /api/cluster` answers, read straight from the broker. */
+export function nodeTable(nodes: NodeInfo[], now = Date.now()): string {
+  const dialects = [...new Set(nodes.flatMap((n) => Object.keys(n.connections)))].sort();
+  const rows = nodes
+    .sort((a, b) => a.id.localeCompare(b.id))
+    .map((n) => [n.id, n.address, age(now - n.started), `${age(now - n.lastSeen)} ago`, ...dialects.map((d) => String(n.connections[d] ?? 0))]);
+  return textTable(["node", "address", "up", "last seen", ...dialects], rows);
 }
 
 /** `switchboard cluster status --broker redis://…`: the live nodes of the fleet on that broker. */

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { nodeTable } from "./cluster.js";
+import { nodeTable, textTable } from "./cluster.js";
 import type { NodeInfo } from "../engine/broker/types.js";
 
 /** A refusal or usage mistake: printed as one plain line, exit 1. */
@@ -65,11 +65,41 @@ export async function remoteUserAdd(remote: Remote, name: string, password: stri
   return JSON.stringify({ id: body.id, name: body.name, mail: body.mail, color: body.color });
 }
 
+interface Listed {
+  id: string;
+  name: string;
+  mail: string | null;
+}
+
+/** The accounts the admin API lists (all, or those `search` finds), in name order, following `next` to the end. */
+async function* listAccounts(remote: Remote, search: string | undefined, failure: string): AsyncGenerator<Listed> {
+  let after: string | null = null;
+  do {
+    const query = new URLSearchParams({ limit: "200", ...(search ? { q: search } : {}), ...(after === null ? {} : { after }) });
+    const { status, body } = await request(remote, "GET", `/api/admin/accounts?${query.toString()}`);
+    if (status !== 200) throw refusal(failure, body);
+    yield* body.accounts as Listed[];
+    after = typeof body.next === "string" ? body.next : null;
+  } while (after !== null);
+}
+
+/** `switchboard user list [--search text]`. */
+export async function userList(remote: Remote, search: string | undefined): Promise<string> {
+  const rows: string[][] = [];
+  for await (const a of listAccounts(remote, search, "cannot list users")) rows.push([a.name, a.id, a.mail ?? ""]);
+  if (rows.length === 0) return search ? `no user's name, mail or id matches ${search}` : "no users";
+  return textTable(["name", "id", "mail"], rows);
+}
+
 export async function remoteTokenCreate(remote: Remote, name: string, ttlSeconds: number | undefined): Promise<string> {
-  const found = await request(remote, "GET", `/api/admin/accounts?q=${encodeURIComponent(name)}`);
-  if (found.status !== 200) throw refusal("cannot find the user", found.body);
-  const accounts = (found.body.accounts ?? []) as Array<{ id: string; name: string }>;
-  const account = accounts.find((a) => a.name.toLowerCase() === name.toLowerCase());
+  // The search matches parts of names too: the exact name may be on a later page.
+  let account: Listed | undefined;
+  for await (const a of listAccounts(remote, name, "cannot find the user")) {
+    if (a.name.toLowerCase() === name.toLowerCase()) {
+      account = a;
+      break;
+    }
+  }
   if (!account) throw new CommandError(`no such user: ${name}`);
   const made = await request(remote, "POST", `/api/admin/accounts/${encodeURIComponent(account.id)}/tokens`, ttlSeconds === undefined ? {} : { ttlSeconds });
   if (made.status !== 201) throw refusal("cannot create a token", made.body);

@@ -334,6 +334,62 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>,
         await assert.rejects(store.accounts.update("a2", { mail: "ANN@example.org" }), isDuplicate("mail"));
         assert.deepEqual(await store.accounts.byId("a2"), account("a2", "Bob", "bob@example.org"));
       }));
+
+      // list(): name order is the folded name's UTF-8 bytes, so "Émile" (0xC3…) comes after every ASCII name.
+      const namesOf = (accounts: AccountRecord[]) => accounts.map((a) => a.name);
+
+      it("lists accounts in folded-name order, paged strictly after a name given in any case", withStore(async ({ store }) => {
+        assert.deepEqual(await store.accounts.list({ limit: 10 }), [], "no accounts yet");
+        const names = ["eve", "Bob", "Émile", "ann", "Dora", "carl"];
+        for (const [i, n] of names.entries()) await store.accounts.create(account(`id${i}`, n, i % 2 ? `${n.toLowerCase()}@example.org` : null));
+        const order = ["ann", "Bob", "carl", "Dora", "eve", "Émile"];
+        assert.deepEqual(namesOf(await store.accounts.list({ limit: 100 })), order);
+        const seen: string[] = [];
+        let after: string | undefined;
+        for (let pages = 0; pages < 10; pages++) {
+          const page = await store.accounts.list({ after, limit: 4 });
+          if (page.length === 0) break;
+          assert.ok(page.length <= 4);
+          seen.push(...namesOf(page));
+          after = page[page.length - 1].name;
+        }
+        assert.deepEqual(seen, order, "every account once, in order");
+        assert.deepEqual(namesOf(await store.accounts.list({ after: "BOB", limit: 2 })), ["carl", "Dora"]);
+        assert.deepEqual(namesOf(await store.accounts.list({ after: "c", limit: 10 })), ["carl", "Dora", "eve", "Émile"], "a cursor needs no account of its own");
+        assert.deepEqual(await store.accounts.list({ after: "émile", limit: 10 }), []);
+        assert.deepEqual(await store.accounts.list({ limit: 0 }), []);
+        assert.deepEqual((await store.accounts.list({ after: "ann", limit: 1 }))[0], account("id1", "Bob", "bob@example.org"), "whole records");
+      }));
+
+      it("searches part of a name or mail in any case, or an exact id, and pages the matches", withStore(async ({ store }) => {
+        await store.accounts.create(account("u-1", "Joanne", "jo@mail.example"));
+        await store.accounts.create(account("u-2", "Annabel", null));
+        await store.accounts.create(account("u-3", "Bob", "bob.MANN@Example.org"));
+        await store.accounts.create(account("u-4", "Carl", "carl@example.org"));
+        assert.deepEqual(namesOf(await store.accounts.list({ search: "ANN", limit: 10 })), ["Annabel", "Bob", "Joanne"]);
+        assert.deepEqual(namesOf(await store.accounts.list({ search: "ann", after: "Bob", limit: 10 })), ["Joanne"]);
+        assert.deepEqual(namesOf(await store.accounts.list({ search: "ann", limit: 1 })), ["Annabel"]);
+        assert.deepEqual(namesOf(await store.accounts.list({ search: "@EXAMPLE.org", limit: 10 })), ["Bob", "Carl"], "by mail");
+        assert.deepEqual(namesOf(await store.accounts.list({ search: "mail.example", limit: 10 })), ["Joanne"]);
+        assert.deepEqual(namesOf(await store.accounts.list({ search: "u-4", limit: 10 })), ["Carl"], "an exact id");
+        assert.deepEqual(await store.accounts.list({ search: "u-", limit: 10 }), [], "ids only match whole");
+        assert.deepEqual(await store.accounts.list({ search: "U-4", limit: 10 }), [], "ids keep their case");
+        assert.deepEqual(await store.accounts.list({ search: "nobody", limit: 10 }), []);
+        assert.deepEqual(namesOf(await store.accounts.list({ search: "", limit: 10 })), ["Annabel", "Bob", "Carl", "Joanne"], "an empty search is none");
+      }));
+
+      it("matches %, _ and \\ in a search literally", withStore(async ({ store }) => {
+        const names = ["a_b", "axb", "100%", "1000", "back\\slash", "backslash", "c%d"];
+        for (const [i, n] of names.entries()) await store.accounts.create(account(`w${i}`, n, null));
+        const found = async (search: string) => namesOf(await store.accounts.list({ search, limit: 10 }));
+        assert.deepEqual(await found("a_b"), ["a_b"]);
+        assert.deepEqual(await found("_"), ["a_b"]);
+        assert.deepEqual(await found("0%"), ["100%"]);
+        assert.deepEqual(await found("%"), ["100%", "c%d"]);
+        assert.deepEqual(await found("\\"), ["back\\slash"]);
+        assert.deepEqual(await found("k\\s"), ["back\\slash"]);
+        assert.deepEqual(await found("%%"), []);
+      }));
     });
 
     describe("kv", () => {

@@ -236,7 +236,7 @@ describe("admin API: topics", () => {
 });
 
 describe("admin API: accounts and users", () => {
-  it("creates accounts without a quota, finds them by exact id, name or mail, and makes tokens for them", async () => {
+  it("creates accounts without a quota, finds them by id, name or mail, and makes tokens for them", async () => {
     const name = newName("Found");
     const made = await admin(t, "POST", "/api/admin/accounts", { name, password: "long enough pass", mail: `${name}@example.org` });
     assertDocumented(doc, "POST", "/api/admin/accounts", made);
@@ -247,8 +247,7 @@ describe("admin API: accounts and users", () => {
       assertDocumented(doc, "GET", "/api/admin/accounts", found);
       assert.deepEqual(found.body.accounts.map((a: Json) => a.id), [made.body.id], q);
     }
-    assert.deepEqual((await ok(t, "GET", `/api/admin/accounts?q=${newName("nobody")}`)).accounts, []);
-    assertError(await admin(t, "GET", "/api/admin/accounts"), 400, "request.bad");
+    assert.deepEqual(await ok(t, "GET", `/api/admin/accounts?q=${newName("nobody")}`), { accounts: [], next: null });
     const detail = await admin(t, "GET", `/api/admin/accounts/${made.body.id}`);
     assertDocumented(doc, "GET", "/api/admin/accounts/{account}", detail);
     assert.equal(detail.body.revokedBefore, null);
@@ -259,6 +258,47 @@ describe("admin API: accounts and users", () => {
     assert.ok(Date.parse(token.body.expiresAt) - Date.now() <= 61_000);
     assertError(await admin(t, "POST", "/api/admin/accounts/no-such-id/tokens", {}), 404, "account.unknown");
     assertError(await admin(t, "GET", "/api/admin/accounts/no-such-id"), 404, "account.unknown");
+  });
+
+  it("lists every account once, in folded-name byte order, paged by `next`", async () => {
+    const mine = [await account("list-b"), await account("LIST-a"), await account("list-c")];
+    const folded = (name: string) => Buffer.from(name.normalize("NFC").toLowerCase());
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let pages = 0; ; pages++) {
+      assert.ok(pages < 1000, "the listing ends");
+      const reply = await admin(t, "GET", `/api/admin/accounts?limit=2${after === null ? "" : `&after=${enc(after)}`}`);
+      assertDocumented(doc, "GET", "/api/admin/accounts", reply);
+      assert.ok(reply.body.accounts.length <= 2);
+      seen.push(...reply.body.accounts.map((a: Json) => a.name as string));
+      after = reply.body.next;
+      if (after === null) break;
+      assert.equal(after, seen[seen.length - 1], "the cursor is the page's last name");
+    }
+    assert.equal(new Set(seen).size, seen.length, "no account twice");
+    for (let i = 1; i < seen.length; i++) assert.ok(Buffer.compare(folded(seen[i - 1]), folded(seen[i])) < 0, `${seen[i - 1]} before ${seen[i]}`);
+    for (const a of mine) assert.ok(seen.includes(a.name), a.name);
+    const all = await ok(t, "GET", "/api/admin/accounts?limit=200");
+    assert.deepEqual(all.accounts.map((a: Json) => a.name), seen.slice(0, 200), "one big page is the same as the small ones");
+  });
+
+  it("searches part of a name or mail in any case, pages the matches; refuses a bad limit, and anyone without the key", async () => {
+    const tag = newName("Srch");
+    const ann = await ok(t, "POST", "/api/admin/accounts", { name: `${tag}-Ann`, password: "long enough pass", mail: `ann.${tag}@example.org` }, 201);
+    const bob = await ok(t, "POST", "/api/admin/accounts", { name: `${tag}-bob`, password: "long enough pass", mail: `bob@${tag}.example` }, 201);
+    const ids = (reply: Json) => reply.accounts.map((a: Json) => a.id);
+    assert.deepEqual(ids(await ok(t, "GET", `/api/admin/accounts?q=${enc(`${tag}-B`.toUpperCase())}`)), [bob.id], "part of a name, any case");
+    assert.deepEqual(ids(await ok(t, "GET", `/api/admin/accounts?q=${enc(` ${tag.toLowerCase()} `)}`)), [ann.id, bob.id], "trimmed");
+    assert.deepEqual(ids(await ok(t, "GET", `/api/admin/accounts?q=${enc(`@${tag}.EXAMPLE`)}`)), [bob.id], "part of a mail");
+    const first = await ok(t, "GET", `/api/admin/accounts?q=${enc(tag)}&limit=1`);
+    assert.deepEqual([ids(first), first.next], [[ann.id], ann.name]);
+    const second = await ok(t, "GET", `/api/admin/accounts?q=${enc(tag)}&limit=1&after=${enc(first.next)}`);
+    assert.deepEqual([ids(second), second.next], [[bob.id], null]);
+    assert.deepEqual(await ok(t, "GET", `/api/admin/accounts?q=${enc(`${tag}_`)}`), { accounts: [], next: null }, "_ is no wildcard");
+    for (const limit of ["0", "201", "ten", "1.5", ""]) assertError(await admin(t, "GET", `/api/admin/accounts?limit=${limit}`), 400, "request.bad");
+    assertError(await admin(t, "GET", "/api/admin/accounts?page=2"), 400, "request.bad");
+    assertError(await send(t, "GET", "/api/admin/accounts"), 401, "admin.unauthorized");
+    assertError(await send(t, "GET", `/api/admin/accounts?q=${enc(tag)}`), 401, "admin.unauthorized");
   });
 
   it("disconnect closes every socket opened with the user's token or session key, in every dialect; nothing is revoked", async () => {

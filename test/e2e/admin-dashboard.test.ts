@@ -138,6 +138,44 @@ describe("admin dashboard", { skip: skip ?? false }, () => {
     assert.deepEqual(errors, []);
   });
 
+  it("users: every account in name order a page at a time; the search narrows by part of a name or mail; revoke shows in the row", async () => {
+    // Straight into the store: sixty password hashes would only slow the test down.
+    const tag = `dashlist-${process.pid % 100_000}`;
+    const ids = Array.from({ length: 55 }, (_, i) => `${tag}-id-${i}`);
+    for (const [i, id] of ids.entries()) {
+      const n = String(i).padStart(2, "0");
+      const account = { id, name: `${tag}-${n}`, mail: `m${n}@${tag}.example`, passwordHash: null, color: "#336699", created: Date.now(), meta: {} };
+      await t.server.core.store.accounts.create(account);
+    }
+    const { page, errors } = await newPage();
+    const row = (i: number) => page.getByTestId(`account-row-${ids[i]}`);
+    await signIn(page);
+    await page.getByTestId("nav-users").click();
+    await page.getByTestId("accounts").waitFor();
+    await page.getByTestId("account-search").fill(tag.toUpperCase());
+    await row(0).waitFor();
+    await row(49).waitFor();
+    assert.equal(await page.getByTestId("accounts").locator("tbody tr").count(), 50, "one page of 50");
+    await page.getByTestId("accounts-next").click();
+    await row(54).waitFor();
+    await row(0).waitFor({ state: "detached" });
+    assert.equal(await page.getByTestId("accounts").locator("tbody tr").count(), 5);
+    assert.equal(await page.getByTestId("accounts-next").isDisabled(), true, "the last page");
+    await page.getByTestId("accounts-prev").click();
+    await row(0).waitFor();
+    await page.getByTestId("account-search").fill(`M07@${tag}`);
+    await row(7).waitFor();
+    await row(0).waitFor({ state: "detached" });
+    assert.equal(await page.getByTestId("accounts").locator("tbody tr").count(), 1, "by part of a mail");
+    await row(7).getByRole("button", { name: "Revoke tokens and keys" }).click();
+    await row(7).getByRole("status").waitFor();
+    await row(7).locator("td").nth(4).filter({ hasNotText: "—" }).waitFor();
+    await screenshot(page, "admin", "06-users");
+    await page.getByTestId("account-search").fill(`${tag}-none`);
+    await page.getByTestId("no-accounts").waitFor();
+    assert.deepEqual(errors, []);
+  });
+
   it("disconnect from a room's member list closes that user's token-authenticated socket; configuration shows secrets redacted", async () => {
     const made = await ok(t, "POST", "/api/admin/accounts", { name: `dash-${process.pid % 10_000}`, password: "correct horse battery" }, 201);
     const token = (await ok(t, "POST", `/api/admin/accounts/${made.id}/tokens`, {}, 201)).accessToken as string;
@@ -156,7 +194,7 @@ describe("admin dashboard", { skip: skip ?? false }, () => {
     const effective = page.getByTestId("effective");
     await effective.getByText('"adminKey": "[redacted]"').waitFor();
     assert.ok(!(await effective.innerText()).includes(ADMIN_KEY));
-    await screenshot(page, "admin", "06-config");
+    await screenshot(page, "admin", "07-config");
     // Signing out forgets the key: the next visit is signed out.
     await page.getByTestId("sign-out").click();
     await page.getByTestId("sign-in").waitFor();

@@ -4,7 +4,7 @@ import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { startTestServer } from "../helpers/server.js";
-import { call, dataDir, instalk, me, removeDataDirs } from "./auth-client.js";
+import { bearer, call, dataDir, instalk, me, removeDataDirs } from "./auth-client.js";
 
 /** The `switchboard` command as an operator runs it: a child process on a data folder a server then uses. */
 
@@ -121,7 +121,7 @@ describe("switchboard CLI against a running server (--url and the admin key)", (
 
   it("--help names the admin commands and --url", async () => {
     const help = await cli(["--help"]);
-    for (const text of ["kick <room> <user id>", "publish <room> <text>", "publish --topic", "stats", "--url", "SWITCHBOARD_ADMIN_KEY"]) assert.ok(help.stdout.includes(text), text);
+    for (const text of ["user list [--search <text>]", "kick <room> <user id>", "publish <room> <text>", "publish --topic", "stats", "--url", "SWITCHBOARD_ADMIN_KEY"]) assert.ok(help.stdout.includes(text), text);
   });
 
   it("user add and token create go through the admin API, with the same output and refusals as on the data folder", async () => {
@@ -150,6 +150,35 @@ describe("switchboard CLI against a running server (--url and the admin key)", (
       assert.deepEqual([nobody.code, nobody.stderr], [1, "no such user: Nobody\n"]);
       assert.equal(fromStdin.code, 0, fromStdin.stderr);
       assert.equal((await call(t, "POST", "/auth/login/", { name: "Piped", password: "piped-pass-33" })).status, 200);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it("user list prints every account in name order; --search keeps those whose name or mail contains it", async () => {
+    const t = await startTestServer({ auth: { adminKey: KEY } });
+    try {
+      for (const [name, mail] of [["carol", null], ["Alice", "alice@example.org"], ["bob", "bob@corp.EXAMPLE"]]) {
+        const made = await call(t, "POST", "/api/admin/accounts", { name, password: "list-pass-123", mail }, bearer(KEY));
+        assert.equal(made.status, 201, JSON.stringify(made.body));
+      }
+      const url = ["--url", t.url];
+      const [all, some, none, extra] = await Promise.all([
+        cli(["user", "list", ...url], withKey),
+        cli(["user", "list", "--search", "example", ...url], withKey),
+        cli(["user", "list", "--search", "zed", ...url], withKey),
+        cli(["user", "list", "bob", ...url], withKey),
+      ]);
+      const names = (run: Run) => run.stdout.trimEnd().split("\n").slice(1).map((line) => line.split(" ")[0]);
+      assert.equal(all.code, 0, all.stderr);
+      assert.match(all.stdout, /^name +id +mail\n/);
+      assert.deepEqual(names(all), ["Alice", "bob", "carol"]);
+      assert.match(all.stdout, /\nAlice +\S+ +alice@example\.org\n/);
+      assert.equal(some.code, 0, some.stderr);
+      assert.deepEqual(names(some), ["Alice", "bob"]);
+      assert.deepEqual([none.code, none.stdout], [0, "no user's name, mail or id matches zed\n"]);
+      assert.equal(extra.code, 1);
+      assert.match(extra.stderr, /^usage: switchboard user list/);
     } finally {
       await t.stop();
     }

@@ -92,6 +92,27 @@ export interface AccountStore {
   byName(name: string): Promise<AccountRecord | null>;
   byMail(mail: string): Promise<AccountRecord | null>;
   update(id: string, patch: Partial<Omit<AccountRecord, "id" | "created">>): Promise<void>;
+  /**
+   * A page of accounts in name order: the folded name (fold.ts) compared as
+   * UTF-8 bytes, alike in every store. Folded names are unique, so the order is
+   * total and `after` — a name, any case, typically the last one of the
+   * previous page — pages without repeats or skips (an account renamed
+   * meanwhile may move across the cursor).
+   */
+  list(query: AccountQuery): Promise<AccountRecord[]>;
+}
+
+export interface AccountQuery {
+  /**
+   * Keeps accounts whose name or mail contains it in any case (both folded),
+   * or whose id is exactly it. `%`, `_` and `\` are plain characters here.
+   * Absent or empty: every account.
+   */
+  search?: string;
+  /** Only names that come strictly after this one in the order above. */
+  after?: string;
+  /** Page size, clamped to 0..ACCOUNT_PAGE_MAX (account-search.ts). */
+  limit: number;
 }
 
 /**

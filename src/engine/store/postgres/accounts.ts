@@ -1,6 +1,7 @@
 import type { JsonObject } from "../../../core/json.js";
+import { accountPageSize, containsPattern } from "../account-search.js";
 import { fold } from "../fold.js";
-import { DuplicateError, type AccountRecord, type AccountStore } from "../types.js";
+import { DuplicateError, type AccountQuery, type AccountRecord, type AccountStore } from "../types.js";
 import type { Connection } from "./connection.js";
 
 interface AccountRow {
@@ -56,6 +57,22 @@ export function postgresAccounts(db: Connection): AccountStore {
     byId: (id) => one("id", id),
     byName: (name) => one("name_key", fold(name)),
     byMail: (mail) => one("mail_key", fold(mail)),
+    async list({ search, after, limit }: AccountQuery): Promise<AccountRecord[]> {
+      const values: unknown[] = [];
+      const bind = (value: unknown) => `$${values.push(value)}`;
+      const where: string[] = [];
+      // COLLATE "C": byte order, as in SQLite, whatever the database's locale (index accounts_name_order).
+      if (after !== undefined) where.push(`name_key COLLATE "C" > ${bind(fold(after))}`);
+      if (search) {
+        const pattern = bind(containsPattern(search));
+        where.push(`(name_key LIKE ${pattern} ESCAPE '\\' OR mail_key LIKE ${pattern} ESCAPE '\\' OR id = ${bind(search)})`);
+      }
+      const { rows } = await db.query<AccountRow>(
+        `${SELECT} ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY name_key COLLATE "C" LIMIT ${bind(accountPageSize(limit))}`,
+        values,
+      );
+      return rows.map(toAccount);
+    },
     async update(id: string, patch: Partial<Omit<AccountRecord, "id" | "created">>): Promise<void> {
       // One UPDATE of just the given columns: atomic, no read-merge-write race.
       // Column names come from this fixed list; values are only ever bound.

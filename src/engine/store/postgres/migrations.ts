@@ -89,6 +89,15 @@ const migrations: Migration[] = [
       CREATE INDEX documents_owner ON documents (collection, owner, deleted, created, id);
     `,
   },
+  {
+    version: 2,
+    name: "account name order",
+    sql: `
+      -- Accounts are listed in byte order of the folded name; the unique index on
+      -- name_key is in the database's collation, which that ORDER BY cannot walk.
+      CREATE INDEX accounts_name_order ON accounts (name_key COLLATE "C");
+    `,
+  },
 ];
 
 export const latestVersion = migrations[migrations.length - 1].version;

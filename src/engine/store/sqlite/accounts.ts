@@ -1,7 +1,8 @@
 import type { Database } from "better-sqlite3";
 import type { JsonObject } from "../../../core/json.js";
+import { accountPageSize, containsPattern } from "../account-search.js";
 import { fold } from "../fold.js";
-import { DuplicateError, type AccountRecord, type AccountStore } from "../types.js";
+import { DuplicateError, type AccountQuery, type AccountRecord, type AccountStore } from "../types.js";
 
 interface AccountRow {
   id: string;
@@ -15,6 +16,12 @@ interface AccountRow {
 
 type WriteRow = AccountRow & { name_key: string; mail_key: string | null };
 
+interface ListParams {
+  after?: string;
+  pattern?: string;
+  id?: string;
+  limit: number;
+}
 
 function toAccount(row: AccountRow): AccountRecord {
   const { id, name, mail, color, created } = row;
@@ -68,6 +75,19 @@ export function sqliteAccounts(db: Database): AccountStore {
     rewrite.run(toRow({ ...toAccount(row), ...defined, id: row.id, created: row.created }));
   });
   const find = (row: AccountRow | undefined) => (row ? toAccount(row) : null);
+  // One statement per shape (first page or not, search or not) rather than
+  // `@after IS NULL OR …`, which would keep SQLite from seeking the name_key
+  // index (UNIQUE, BINARY: the port's byte order) to the cursor.
+  const listing = (after: boolean, search: boolean) =>
+    db.prepare<[ListParams], AccountRow>(
+      `${select} WHERE ${after ? "name_key > @after" : "1"}
+       ${search ? "AND (name_key LIKE @pattern ESCAPE '\\' OR mail_key LIKE @pattern ESCAPE '\\' OR id = @id)" : ""}
+       ORDER BY name_key LIMIT @limit`,
+    );
+  const lists = [
+    [listing(false, false), listing(false, true)],
+    [listing(true, false), listing(true, true)],
+  ];
 
   return {
     async create(account: AccountRecord): Promise<void> {
@@ -85,6 +105,12 @@ export function sqliteAccounts(db: Database): AccountStore {
     },
     async byMail(mail: string): Promise<AccountRecord | null> {
       return find(byMail.get(fold(mail)));
+    },
+    async list({ search, after, limit }: AccountQuery): Promise<AccountRecord[]> {
+      const params: ListParams = { limit: accountPageSize(limit) };
+      if (after !== undefined) params.after = fold(after);
+      if (search) Object.assign(params, { pattern: containsPattern(search), id: search });
+      return lists[after === undefined ? 0 : 1][search ? 1 : 0].all(params).map(toAccount);
     },
     async update(id: string, patch: Partial<Omit<AccountRecord, "id" | "created">>): Promise<void> {
       try {
