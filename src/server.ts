@@ -116,6 +116,8 @@ export async function startServer(config: Config, log: Logger = createLogger(con
   server.requestTimeout = 300_000;
   // HTTP sessions in a fleet: requests that reach another node are carried to the session's node over the broker.
   transport.sessions.forwarder = new HttpFleet(core, log, transport.sessions);
+  // Read at every use: poll/SSE timings and CORS origins follow the configuration.
+  transport.sessions.settings = () => config.transports;
 
   // Before accepting anyone: starting clears what an earlier process with this node id left behind.
   let port = config.port;

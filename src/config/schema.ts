@@ -69,6 +69,22 @@ export const configSchema = z.strictObject({
     /** Open connections (WebSocket, SSE, long-poll) one client address may hold on this node; past it, HTTP 429. */
     connectionsPerAddress: z.number().int().min(1),
   }),
+  /** The SSE and long-poll transports of every endpoint (`<path>/sse`, `<path>/poll`; fuse's `/push` and `/pull` have their own settings). */
+  transports: z.strictObject({
+    /** How long a poll is held open when there is nothing to send; then it is answered 204. */
+    pollWaitMs: ms,
+    /** A long-poll session nobody polls for this long is lost (1006), as a WebSocket whose TCP connection died. */
+    pollGoneMs: ms,
+    /** How long an ended long-poll session still answers polls (its last frames, then its close) before it is forgotten (404). */
+    pollLingerMs: ms,
+    /** An idle SSE stream gets a `:` comment this often, so proxies and browsers do not take it for dead. */
+    sseKeepAliveMs: ms,
+    /**
+     * Origins (`https://app.example`) whose pages may use these URLs with credentials (CORS
+     * `Access-Control-Allow-Credentials`). Every Origin is allowed back without credentials.
+     */
+    allowedOrigins: z.array(z.string().min(1)),
+  }),
   metrics: z.strictObject({
     /** 0: /metrics is served on the main port. Otherwise only on this port (and no longer on the main one). */
     port: z.number().int().min(0).max(65535),
@@ -182,6 +198,7 @@ export const defaults: Config = {
     creationWindowSeconds: 60,
   },
   limits: { maxFrameBytes: 65_536, maxQueueBytes: 8 * 1024 * 1024, messagesPerSecond: 50, burst: 100, floodGraceMs: 5000, connectionsPerAddress: 1000 },
+  transports: { pollWaitMs: 25_000, pollGoneMs: 50_000, pollLingerMs: 50_000, sseKeepAliveMs: 20_000, allowedOrigins: [] },
   metrics: { port: 0, host: "", token: "" },
   instalk: {
     graceMs: 10_000,

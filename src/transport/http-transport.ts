@@ -10,12 +10,22 @@ export interface Ending {
   reason: string;
 }
 
+/** How long the HTTP transports wait: `transports.*` of the configuration. */
+export interface HttpTimings {
+  readonly pollWaitMs: number;
+  readonly pollGoneMs: number;
+  readonly pollLingerMs: number;
+  readonly sseKeepAliveMs: number;
+}
+
 /** What every HTTP session of a node shares. */
 export interface HttpTransportLimits {
   readonly wheel: TimerWheel;
   /** Outbound bytes a session may have waiting before it is cut off as a slow reader. */
   readonly maxQueueBytes: number;
   readonly onSlowReader: SlowReaderHook;
+  /** Read at every use, so live settings apply; absent: each transport's built-in times. */
+  readonly timings?: () => HttpTimings;
 }
 
 /** `abrupt` closes look like a lost TCP connection to the dialect; the code is the one a WebSocket would report. */

@@ -1,13 +1,12 @@
 import type { OutFrame } from "../core/types.js";
-import { markDirty } from "./flush.js";
 import { HttpTransport, LOST, type Ending, type HttpTransportLimits } from "./http-transport.js";
-import type { Timed } from "./timer-wheel.js";
+import { Mailbox, type Reader } from "./mailbox.js";
 
-/** How long a poll is held open when there is nothing to send. */
+/** How long a poll is held open when there is nothing to send (`transports.pollWaitMs`). */
 export const POLL_WAIT_MS = 25_000;
-/** A session nobody polls for this long is lost, as a WebSocket whose TCP connection died. */
+/** A session nobody polls for this long is lost, as a WebSocket whose TCP connection died (`transports.pollGoneMs`). */
 export const POLL_GONE_MS = 2 * POLL_WAIT_MS;
-/** How long an ended session still answers polls (its last frames, then its close). */
+/** How long an ended session still answers polls: its last frames, then its close (`transports.pollLingerMs`). */
 export const POLL_LINGER_MS = POLL_GONE_MS;
 
 /** What one poll is answered with: frames (none when the wait ran out), or the session's close. */
@@ -19,19 +18,39 @@ export interface PollWaiter {
   answer(result: PollResult): boolean;
 }
 
+/** A held poll as the session's mailbox sees it: it takes what waits in one answer, then leaves. */
+class HeldPoll implements Reader {
+  readonly open = true;
+  readonly mode = "poll";
+
+  constructor(
+    readonly waiter: PollWaiter,
+    private readonly carried: () => void,
+  ) {}
+
+  take(frames: string[]): boolean {
+    if (!this.waiter.answer({ frames })) return false;
+    this.carried();
+    return true;
+  }
+
+  /** Replaced by a newer poll, or its wait ran out: answered empty. */
+  end(): void {
+    this.waiter.answer({ frames: [] });
+  }
+}
+
 /**
  * HTTP long-polling: the client keeps one GET waiting; it is answered as soon
  * as there are frames (all that are queued, in one response) or after
- * `POLL_WAIT_MS` with none. Frames wait here between polls, bounded like a
- * socket's backlog. After the session ends, the next poll gets what was still
- * queued and the one after it the close.
+ * `pollWaitMs` with none. Frames wait between polls in the session's
+ * mailbox, bounded like a socket's backlog; a session not polled for
+ * `pollGoneMs` is lost. After the session ends, the next poll gets what was
+ * still queued and the one after it the close.
  */
-export class PollTransport extends HttpTransport implements Timed {
+export class PollTransport extends HttpTransport {
   readonly kind = "poll" as const;
-  deadline: number;
-  private texts: string[] = [];
-  private bytes = 0;
-  private waiter: PollWaiter | null = null;
+  private readonly box: Mailbox<HeldPoll>;
   /** Set once the session's end has been told (or its linger ran out): the registry forgets it. */
   private forgotten = false;
 
@@ -43,8 +62,25 @@ export class PollTransport extends HttpTransport implements Timed {
     private readonly onForget: (t: PollTransport) => void,
   ) {
     super(sid, remoteAddress, limits, onEnd);
-    this.deadline = Date.now() + POLL_GONE_MS;
-    limits.wheel.schedule(this);
+    const times = limits.timings;
+    this.box = new Mailbox<HeldPoll>(
+      limits.wheel,
+      {
+        // Once ended, the session's quiet time is its linger.
+        idleMs: () => (this.ending ? (times?.().pollLingerMs ?? POLL_LINGER_MS) : (times?.().pollGoneMs ?? POLL_GONE_MS)),
+        readerMs: () => times?.().pollWaitMs ?? POLL_WAIT_MS,
+        maxBytes: () => limits.maxQueueBytes,
+      },
+      {
+        overflow: () => this.cutOff(),
+        idle: () => this.idle(),
+        // A held poll ran out: answered empty, and the session waits for the next one.
+        due: (poll) => {
+          poll.end();
+          return false;
+        },
+      },
+    );
   }
 
   get open(): boolean {
@@ -52,21 +88,17 @@ export class PollTransport extends HttpTransport implements Timed {
   }
 
   get backlog(): number {
-    return this.bytes;
+    return this.box.backlog;
   }
 
   write(frame: OutFrame | string): void {
     if (this.ending) return;
-    const text = typeof frame === "string" ? frame : frame.text;
-    this.texts.push(text);
-    this.bytes += text.length;
-    if (this.bytes > this.limits.maxQueueBytes) return this.cutOff();
-    if (this.waiter) markDirty(this);
+    this.box.write(typeof frame === "string" ? frame : frame.text);
   }
 
   /** End of the turn: a waiting poll takes everything queued. */
   flush(): void {
-    if (this.waiter && this.texts.length > 0) this.answer(this.take());
+    this.box.flush();
   }
 
   /**
@@ -74,35 +106,19 @@ export class PollTransport extends HttpTransport implements Timed {
    * A newer poll answers the older one (empty): one poll at a time.
    */
   attach(waiter: PollWaiter): void {
-    if (this.waiter) this.answer({ frames: [] });
-    this.waiter = waiter;
-    if (this.texts.length > 0) return this.answer(this.take());
-    if (this.ending) return this.answer({ ended: this.ending });
-    this.reschedule(POLL_WAIT_MS);
+    if (this.ending && this.box.size === 0) return this.tellEnd(waiter);
+    this.box.attach(new HeldPoll(waiter, this.carried));
   }
 
   /** The poll's client went away before it was answered: its frames stay queued for the next one. */
   detach(waiter: PollWaiter): void {
-    if (this.waiter !== waiter) return;
-    this.waiter = null;
-    if (!this.ending) this.reschedule(POLL_GONE_MS);
-  }
-
-  onDeadline(): void {
-    if (this.ending) return this.forget();
-    // A held poll ran out: answered empty, and the session waits for the next one.
-    if (this.waiter) return this.answer({ frames: [] });
-    // Nobody polled for too long: the client is gone.
-    this.texts = [];
-    this.bytes = 0;
-    this.finish({ code: LOST, reason: "" }, true);
-    this.linger();
+    const poll = this.box.reader;
+    if (poll?.waiter === waiter) this.box.detach(poll);
   }
 
   /** A reader too far behind gets no more of its backlog, only the close that says why. */
   protected override cutOff(): void {
-    this.texts = [];
-    this.bytes = 0;
+    this.box.clear();
     super.cutOff();
   }
 
@@ -114,68 +130,50 @@ export class PollTransport extends HttpTransport implements Timed {
 
   clientClosed(): void {
     if (this.ending) return;
-    this.texts = [];
-    this.bytes = 0;
+    this.box.clear();
     this.finish({ code: 1000, reason: "" }, false);
     this.settle();
   }
 
   terminate(): void {
     if (this.ending) return;
-    this.texts = [];
-    this.bytes = 0;
+    this.box.clear();
     this.finish({ code: LOST, reason: "" }, true);
     this.settle();
   }
 
-  /** Ended: a waiting poll gets the last frames (or the close) now; the session stays to answer the next poll. */
+  /** What was queued is in a poll's answer now: the turn's frames reached the carrier. */
+  private readonly carried = (): void => {
+    if (this.ending === null) this.runAfterFlush();
+  };
+
+  /** Nobody polled for too long (the client is gone), or an ended session's linger ran out. */
+  private idle(): void {
+    if (this.ending) return this.forget();
+    this.box.clear();
+    this.finish({ code: LOST, reason: "" }, true);
+    this.box.touch();
+  }
+
+  /** Ended: a waiting poll gets the last frames (or the close) now; the session stays, lingering, to answer the next poll. */
   private settle(): void {
-    if (this.waiter) this.answer(this.texts.length > 0 ? this.take() : { ended: this.ending! });
-    this.linger();
-  }
-
-  private linger(): void {
-    if (!this.forgotten) this.reschedule(POLL_LINGER_MS);
-  }
-
-  private take(): PollResult {
-    const frames = this.texts;
-    this.texts = [];
-    this.bytes = 0;
-    return { frames };
-  }
-
-  private answer(result: PollResult): void {
-    const waiter = this.waiter;
-    this.waiter = null;
-    if (!waiter) return;
-    if (!waiter.answer(result)) {
-      // Nobody took them: they wait for the next poll, in front of what came since.
-      if ("frames" in result && result.frames.length > 0) this.requeue(result.frames);
-      if (this.ending === null) this.reschedule(POLL_GONE_MS);
-      return;
+    const poll = this.box.reader;
+    if (poll && this.box.size > 0) this.box.flush();
+    else if (poll) {
+      this.box.detach(poll);
+      this.tellEnd(poll.waiter);
     }
-    if (this.ending === null) {
-      // What was queued is in the response now: the turn's frames reached the carrier.
-      if ("frames" in result && result.frames.length > 0) this.runAfterFlush();
-      this.reschedule(POLL_GONE_MS);
-    } else if ("ended" in result) this.forget();
+    this.box.touch();
   }
 
-  private requeue(frames: string[]): void {
-    this.texts = frames.concat(this.texts);
-    for (const text of frames) this.bytes += text.length;
-  }
-
-  private reschedule(ms: number): void {
-    this.deadline = Date.now() + ms;
-    this.limits.wheel.schedule(this);
+  private tellEnd(waiter: PollWaiter): void {
+    if (waiter.answer({ ended: this.ending! })) this.forget();
   }
 
   private forget(): void {
     if (this.forgotten) return;
     this.forgotten = true;
-    this.limits.wheel.cancel(this);
+    this.box.close();
     this.onForget(this);
   }
 }

@@ -4,7 +4,7 @@ import { HttpTransport, LOST, type Ending, type HttpTransportLimits } from "./ht
 import { SLOW_READER } from "./slow-reader.js";
 import { StreamWriter } from "./stream-writer.js";
 
-/** An idle stream gets a comment line this often, so proxies and browsers do not take it for dead. */
+/** An idle stream gets a comment line this often, so proxies and browsers do not take it for dead (`transports.sseKeepAliveMs`). */
 export const SSE_KEEPALIVE_MS = 20_000;
 
 /** Each shared frame's event bytes, built once for every SSE stream it goes to (as `OutFrame.wire` is for WebSockets). */
@@ -36,15 +36,24 @@ export class SseTransport extends HttpTransport {
   readonly kind = "sse" as const;
   private readonly out: StreamWriter;
 
-  constructor(res: ServerResponse, sid: string, remoteAddress: string, limits: HttpTransportLimits, onEnd: (t: HttpTransport) => void) {
+  constructor(
+    res: ServerResponse,
+    sid: string,
+    remoteAddress: string,
+    limits: HttpTransportLimits,
+    onEnd: (t: HttpTransport) => void,
+    /** More headers for the stream's response (CORS). */
+    headers: Record<string, string> = {},
+  ) {
     super(sid, remoteAddress, limits, onEnd);
     res.writeHead(200, {
+      ...headers,
       "Content-Type": "text/event-stream; charset=utf-8",
       "Cache-Control": "no-cache, no-store",
       // Proxies that buffer responses (nginx) would hold the stream back.
       "X-Accel-Buffering": "no",
     });
-    this.out = new StreamWriter(res, limits.wheel, limits.maxQueueBytes, SSE_KEEPALIVE_MS, {
+    this.out = new StreamWriter(res, limits.wheel, limits.maxQueueBytes, limits.timings?.().sseKeepAliveMs ?? SSE_KEEPALIVE_MS, {
       keepAlive: () => this.out.write(":\n\n"),
       // The reader is told why, after what its response already holds: the close event, then the end.
       cutOff: () => {

@@ -3,8 +3,9 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, it } from "node:test";
 import { WebSocket, WebSocketServer } from "ws";
+import { defaults } from "../../src/config/schema.js";
 import { OutFrame } from "../../src/core/types.js";
-import { HttpSessions, nodeOfSid, type SessionForwarder } from "../../src/transport/http-sessions.js";
+import { HttpSessions, nodeOfSid, type HttpSessionSettings, type SessionForwarder } from "../../src/transport/http-sessions.js";
 import type { HttpTransport } from "../../src/transport/http-transport.js";
 import { POLL_GONE_MS, POLL_LINGER_MS, POLL_WAIT_MS, PollTransport, type PollResult, type PollWaiter } from "../../src/transport/poll-transport.js";
 import { SSE_KEEPALIVE_MS, SseTransport } from "../../src/transport/sse-transport.js";
@@ -30,9 +31,11 @@ class Clock {
 }
 
 const clocks: Clock[] = [];
+const wheels: TimerWheel[] = [];
 const servers: Server[] = [];
 afterEach(async () => {
   for (const c of clocks.splice(0)) c.wheel.stop();
+  for (const w of wheels.splice(0)) w.stop();
   for (const s of servers.splice(0)) {
     s.closeAllConnections();
     await new Promise((r) => s.close(r));
@@ -220,7 +223,7 @@ describe("HTTP sessions", () => {
     const sessions = new HttpSessions({ nodeId: "node-1:4040", wheel: new TimerWheel(), maxQueueBytes: 1 << 20, maxPayload: 1024, onSlowReader: () => undefined, track: () => () => undefined });
     let sid = "";
     const fake = { writeHead: () => fake, end: (body: string) => (sid = (JSON.parse(body) as { sid: string }).sid), on: () => fake, once: () => fake };
-    const t = sessions.open("poll", {} as IncomingMessage, fake as unknown as ServerResponse, "127.0.0.1", "test");
+    const t = sessions.open("poll", { headers: {} } as IncomingMessage, fake as unknown as ServerResponse, "127.0.0.1", "test");
     assert.equal(t.sid, sid);
     assert.equal(nodeOfSid(sid), "node-1:4040");
     assert.equal(nodeOfSid("no-dot-here"), null);
@@ -260,6 +263,82 @@ describe("HTTP sessions", () => {
     assert.deepEqual(closes, [1009], "a body over the cap closes the session, as a WebSocket message over it would");
     assert.equal((await post(homeUrl, "late")).status, 410);
     wheel.stop();
+  });
+});
+
+describe("HTTP sessions: CORS and settings (`transports.*`)", () => {
+  const listed = "https://app.example";
+
+  /** One node's sessions behind a server: GET `/<kind>` opens one, anything with `?sid=` names one. */
+  async function node(settings: Partial<HttpSessionSettings>): Promise<{ url: string; sessions: HttpSessions }> {
+    const wheel = new TimerWheel(10);
+    wheels.push(wheel);
+    const sessions = new HttpSessions({ nodeId: "n", wheel, maxQueueBytes: 1 << 20, maxPayload: 1024, onSlowReader: () => undefined, track: () => () => undefined });
+    sessions.settings = () => ({ ...defaults.transports, ...settings });
+    const url = await serve((req, res) => {
+      const at = new URL(req.url ?? "/", "http://x");
+      const kind = at.pathname === "/sse" ? "sse" : "poll";
+      const sid = at.searchParams.get("sid");
+      if (sid !== null) return void sessions.serve(kind, sid, req, res);
+      sessions.open(kind, req, res, "127.0.0.1", "test").bind({ onFrame: () => undefined, onClose: () => undefined });
+    });
+    return { url, sessions };
+  }
+
+  it("the configuration's defaults are the transports' built-in times, with no origin listed", () => {
+    assert.deepEqual(defaults.transports, { pollWaitMs: POLL_WAIT_MS, pollGoneMs: POLL_GONE_MS, pollLingerMs: POLL_LINGER_MS, sseKeepAliveMs: SSE_KEEPALIVE_MS, allowedOrigins: [] });
+  });
+
+  it("every answer allows the request's Origin back; credentials only for transports.allowedOrigins; preflights naming a session get 204", async () => {
+    const { url } = await node({ allowedOrigins: [listed] });
+    const other = "https://elsewhere.example";
+    const opened = await fetch(`${url}/poll`, { headers: { origin: other } });
+    assert.equal(opened.headers.get("access-control-allow-origin"), other);
+    assert.equal(opened.headers.get("access-control-allow-credentials"), null);
+    assert.match(String(opened.headers.get("vary")), /Origin/);
+    const { sid } = (await opened.json()) as { sid: string };
+    const at = `${url}/poll?sid=${encodeURIComponent(sid)}`;
+
+    const pre = await fetch(at, { method: "OPTIONS", headers: { origin: listed, "access-control-request-method": "DELETE", "access-control-request-headers": "content-type" } });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get("access-control-allow-origin"), listed);
+    assert.equal(pre.headers.get("access-control-allow-credentials"), "true");
+    assert.match(String(pre.headers.get("access-control-allow-methods")), /DELETE/);
+    assert.equal(pre.headers.get("access-control-allow-headers"), "content-type");
+
+    const posted = await fetch(at, { method: "POST", body: "frame", headers: { origin: listed } });
+    assert.equal(posted.status, 204);
+    assert.equal(posted.headers.get("access-control-allow-origin"), listed);
+    assert.equal(posted.headers.get("access-control-allow-credentials"), "true");
+    const gone = await fetch(at, { method: "DELETE", headers: { origin: other } });
+    assert.equal(gone.status, 204);
+    assert.equal(gone.headers.get("access-control-allow-origin"), other);
+    const closed = await fetch(at, { headers: { origin: other } });
+    assert.equal(closed.status, 410);
+    assert.equal(closed.headers.get("access-control-allow-origin"), other);
+    const unknown = await fetch(`${url}/poll?sid=nope`, { method: "POST", body: "x", headers: { origin: other } });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers.get("access-control-allow-origin"), other);
+    assert.equal((await fetch(`${url}/poll`)).headers.get("access-control-allow-origin"), null, "no Origin, no CORS");
+  });
+
+  it("an SSE stream allows the Origin back too", async () => {
+    const { url, sessions } = await node({ allowedOrigins: [listed] });
+    const ac = new AbortController();
+    const res = await fetch(`${url}/sse`, { headers: { origin: listed }, signal: ac.signal });
+    assert.equal(res.headers.get("access-control-allow-origin"), listed);
+    assert.equal(res.headers.get("access-control-allow-credentials"), "true");
+    ac.abort();
+    await until(() => sessions.size === 0, "the stream to end");
+  });
+
+  it("the poll wait is transports.pollWaitMs, read when the poll is held", async () => {
+    const { url, sessions } = await node({});
+    const { sid } = (await (await fetch(`${url}/poll`)).json()) as { sid: string };
+    sessions.settings = () => ({ ...defaults.transports, pollWaitMs: 100 });
+    // Answered empty after the configured wait, not the built-in 25 s.
+    const res = await fetch(`${url}/poll?sid=${encodeURIComponent(sid)}`);
+    assert.equal(res.status, 204);
   });
 });
 

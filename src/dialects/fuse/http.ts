@@ -1,47 +1,37 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { readBody } from "../../transport/http-body.js";
+import { Cors } from "../../transport/cors.js";
 
 export const COOKIE = "fuse";
-
-/** An Origin as browsers send it (`https://game.example:8443`), for comparing with the allowlist. */
-const originKey = (origin: string) => origin.trim().toLowerCase().replace(/\/+$/, "");
 
 const isSecure = (req: IncomingMessage) => (req.socket as TLSSocket).encrypted === true || req.headers["x-forwarded-proto"] === "https";
 
 /**
  * What browsers may do with the session cookie, from `fuse.allowedOrigins`.
- * Every Origin is echoed back (the protocol says so), so any page may read
- * the answers to requests that carry no credentials; only listed origins get
- * `Access-Control-Allow-Credentials`, a cookie that rides cross-site requests
- * (`SameSite=None`), and the use of that cookie from another site.
+ * Every Origin is echoed back (the protocol says so; the transport layer's
+ * `Cors`), so any page may read the answers to requests that carry no
+ * credentials; only listed origins get `Access-Control-Allow-Credentials`, a
+ * cookie that rides cross-site requests (`SameSite=None`), and the use of
+ * that cookie from another site.
  */
 export class Origins {
-  private readonly allowed: ReadonlySet<string>;
+  private readonly cors: Cors;
 
   constructor(allowed: readonly string[]) {
-    this.allowed = new Set(allowed.map(originKey));
+    this.cors = new Cors(() => allowed, "GET, POST, OPTIONS");
   }
 
   allows(origin: string | undefined): boolean {
-    return origin !== undefined && this.allowed.has(originKey(origin));
+    return this.cors.allows(origin);
   }
 
   /** The request's Origin allowed back; credentials only for a listed origin. */
-  cors(req: IncomingMessage): Record<string, string> {
-    const origin = req.headers.origin;
-    if (!origin) return {};
-    const headers: Record<string, string> = { "Access-Control-Allow-Origin": origin, Vary: "Origin" };
-    if (this.allows(origin)) headers["Access-Control-Allow-Credentials"] = "true";
-    return headers;
+  headers(req: IncomingMessage): Record<string, string> {
+    return this.cors.headers(req);
   }
 
-  /** Answers a CORS preflight. */
   preflight(req: IncomingMessage, res: ServerResponse): void {
-    const headers: Record<string, string> = { ...this.cors(req), "Access-Control-Allow-Methods": "GET, POST, OPTIONS", "Access-Control-Max-Age": "600" };
-    const asked = req.headers["access-control-request-headers"];
-    if (asked) headers["Access-Control-Allow-Headers"] = asked;
-    res.writeHead(204, headers).end();
+    this.cors.preflight(req, res);
   }
 
   /**
@@ -81,11 +71,6 @@ function cookieOf(req: IncomingMessage): string | null {
     }
   }
   return null;
-}
-
-/** The body as text, or null when it is over `limit` bytes. */
-export async function readText(req: IncomingMessage, limit: number): Promise<string | null> {
-  return (await readBody(req, limit))?.toString("utf8") ?? null;
 }
 
 export function sendLine(res: ServerResponse, status: number, line: string, headers: Record<string, string>): void {

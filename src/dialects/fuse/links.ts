@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { Identity, OutFrame } from "../../core/types.js";
-import type { Timed } from "../../transport/timer-wheel.js";
+import { Mailbox, type Reader } from "../../transport/mailbox.js";
 import type { Fuse } from "./context.js";
 import type { FleetWire } from "./fleet.js";
 import { LinkRecords, sidOf, type Home, type LinkRecord } from "./link-records.js";
-import { RemotePull, type PullSink } from "./remote-pull.js";
+import { RemotePull } from "./remote-pull.js";
 import { FuseSession, type Outlet } from "./session.js";
 
 /** A session's fleet record is renewed at most this often (and at least twice per `sessionIdleMs`). */
@@ -12,86 +12,69 @@ const RENEW_MS = 5000;
 
 /**
  * One HTTP session: the cookie's token, the logged-in session, and its pull
- * (on this node, or held by another node). Lines wait here while no pull is
- * attached; a session with neither a pull nor a push for `sessionIdleMs` is
- * logged out.
+ * (on this node, or held by another node). Its lines wait in a mailbox of the
+ * transport layer while no pull is attached; a session with neither a pull
+ * nor a push for `sessionIdleMs`, or with more than `limits.maxQueueBytes`
+ * waiting, is logged out. What is fuse's here is the fleet record.
  */
-export class HttpLink implements Outlet, Timed {
+export class HttpLink implements Outlet {
   readonly token = randomBytes(24).toString("base64url");
   readonly sid = sidOf(this.token);
-  deadline: number;
   /** What the fleet knows of this session (null until written, and once removed). */
   record: LinkRecord | null = null;
-  private pull: PullSink | null = null;
-  private held: string[] = [];
-  private heldBytes = 0;
+  private readonly box: Mailbox;
   private renewed = Date.now();
   private closed = false;
 
   constructor(private readonly links: HttpLinks) {
-    this.deadline = Date.now() + links.idleMs;
-    links.f.ctx.wheel.schedule(this);
+    const { ctx } = links.f;
+    this.box = new Mailbox(
+      ctx.wheel,
+      { idleMs: () => links.idleMs, readerMs: () => links.idleMs, maxBytes: () => ctx.config.limits.maxQueueBytes },
+      // Nobody reading for too long, or past the bound a slow socket gets: logged out as if the connection was lost.
+      { overflow: () => links.expire(this), idle: () => links.expire(this), due: (pull, now) => this.stillPulled(pull, now) },
+    );
   }
 
   write(line: OutFrame | string): void {
-    const text = typeof line === "string" ? line : line.text;
-    if (this.pull?.open) return this.pull.write(text);
-    this.held.push(text);
-    this.heldBytes += text.length;
-    // Nobody is reading: past the same bound a slow socket gets, the session is cut off.
-    if (this.heldBytes > this.links.f.ctx.config.limits.maxQueueBytes) this.links.expire(this);
+    this.box.write(typeof line === "string" ? line : line.text);
   }
 
   /** A new pull (here or on another node) replaces the old one, which ends. */
-  attach(pull: PullSink): void {
-    const old = this.pull;
-    this.pull = pull;
-    old?.end();
-    for (const line of this.held) pull.write(line);
-    this.held = [];
-    this.heldBytes = 0;
+  attach(pull: Reader): void {
+    this.box.attach(pull);
   }
 
-  detached(pull: PullSink): void {
-    if (this.pull !== pull) return;
-    this.pull = null;
-    this.touch();
+  detached(pull: Reader): void {
+    if (this.box.detach(pull)) this.keepRecord(Date.now());
   }
 
   /** The pull another node holds for this session, if it is still the current one. */
   remote(id: string): RemotePull | null {
-    return this.pull instanceof RemotePull && this.pull.id === id && this.pull.open ? this.pull : null;
+    const pull = this.box.reader;
+    return pull instanceof RemotePull && pull.id === id && pull.open ? pull : null;
   }
 
-  /** A push or the end of a pull: the idle clock starts again. */
+  /** A push: the idle clock starts again. */
   touch(): void {
-    const now = Date.now();
-    if (this.deadline !== 0) this.deadline = now + this.links.idleMs;
-    this.keepRecord(now);
-  }
-
-  onDeadline(now: number): void {
-    const pull = this.pull;
-    if (pull?.open) {
-      if (pull instanceof RemotePull && pull.lost(now, this.links.idleMs)) {
-        // Its node stopped saying it holds the pull: as if the pull had ended (the idle clock starts).
-        pull.end();
-        this.pull = null;
-      }
-      this.deadline = now + this.links.idleMs;
-      this.links.f.ctx.wheel.schedule(this);
-      this.keepRecord(now);
-      return;
-    }
-    this.links.expire(this);
+    this.box.touch();
+    this.keepRecord(Date.now());
   }
 
   close(): void {
     this.closed = true;
-    this.links.f.ctx.wheel.cancel(this);
-    this.pull?.end();
-    this.pull = null;
-    this.held = [];
+    this.box.close();
+  }
+
+  /** A whole idle period with a pull attached: it keeps the session, unless it is another node's that stopped saying it holds it. */
+  private stillPulled(pull: Reader, now: number): boolean {
+    if (pull instanceof RemotePull && pull.lost(now, this.links.idleMs)) {
+      // As if the pull had ended: the idle clock starts.
+      pull.end();
+      return false;
+    }
+    this.keepRecord(now);
+    return true;
   }
 
   /** Renews the fleet record while the session lives, at most every few seconds. */

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import type { Reader } from "../../transport/mailbox.js";
 import { StreamWriter } from "../../transport/stream-writer.js";
 import type { TimerWheel } from "../../transport/timer-wheel.js";
 
@@ -8,7 +9,8 @@ import type { TimerWheel } from "../../transport/timer-wheel.js";
  * when the reader falls too far behind (the transport's stream writer does
  * all three).
  */
-export class PullStream {
+export class PullStream implements Reader {
+  readonly mode = "stream";
   private readonly out: StreamWriter;
 
   constructor(
@@ -28,6 +30,11 @@ export class PullStream {
 
   write(line: string): void {
     this.out.write(this.sse ? `data: ${line}\n\n` : `${line}\n`);
+  }
+
+  take(lines: string[]): boolean {
+    for (const line of lines) this.write(line);
+    return true;
   }
 
   /** Sends what is queued and ends the response. */

@@ -21,7 +21,7 @@ export function pullRoute(f: Fuse, links: HttpLinks, wire: FleetWire, relays: Ma
     match: (path) => path === "/pull" || path === "/pull/",
     async handle(req: IncomingMessage, res: ServerResponse, url: URL) {
       if (req.method === "OPTIONS") return origins.preflight(req, res);
-      const headers = origins.cors(req);
+      const headers = origins.headers(req);
       if (req.method !== "GET") return sendLine(res, 405, "main|fail|method not allowed", { ...headers, Allow: "GET, OPTIONS" });
       const name = url.searchParams.get("name") ?? "";
       const problem = nameProblem(name);

@@ -1,15 +1,16 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { FleetAllowance } from "../../connection/fleet-allowance.js";
+import { ReplyTurns } from "../../connection/reply-turns.js";
 import type { JsonObject } from "../../core/json.js";
-import { KeyedQueue } from "../../core/serial.js";
 import type { Identity } from "../../core/types.js";
+import { readBody } from "../../transport/http-body.js";
 import type { HttpRoute } from "../types.js";
 import type { Caller, Fuse } from "./context.js";
 import { dispatch } from "./dispatch.js";
 import type { FleetWire, Reply as Answer } from "./fleet.js";
-import { readText, sendLine } from "./http.js";
+import { sendLine } from "./http.js";
 import { sidOf, type Home } from "./link-records.js";
 import type { HttpLinks, LinkEntry } from "./links.js";
-import { FleetAllowance } from "../../connection/fleet-allowance.js";
 import type { FuseSession } from "./session.js";
 
 /** One `/push` request as the dispatcher sees it, on the node that runs it (the session's home). */
@@ -72,22 +73,20 @@ const text = (value: unknown) => (typeof value === "string" ? value : "");
 
 /**
  * `GET|POST /push?name=…&data=<line>`: the reply is the response body. POST
- * may carry the line (or a form) as its body. A push for a session that lives
- * on another node is run there (`forwarded`) and answered here.
+ * may carry the line (or a form) as its body. Each push is counted by the
+ * fleet and answered in its session's order (or its address's, before
+ * login) by the connection layer's `ReplyTurns`. A push for a session that
+ * lives on another node is run there (`forwarded`) and answered here.
  */
 export class Pushes {
-  /** Replies per session (or per address before login) leave in the order their lines came, refusals included. */
-  private readonly turns = new KeyedQueue();
-  /** Pushes whose session may be elsewhere are looked up one at a time per cookie (or name), so they keep their order. */
-  private readonly lookups = new KeyedQueue();
-  private readonly allowance: FleetAllowance;
+  private readonly turns: ReplyTurns;
 
   constructor(
     private readonly f: Fuse,
     private readonly links: HttpLinks,
     private readonly wire: FleetWire,
   ) {
-    this.allowance = new FleetAllowance(f.ctx.core.broker.counters, f.ctx.config, "fuse-push", f.ctx.log);
+    this.turns = new ReplyTurns(new FleetAllowance(f.ctx.core.broker.counters, f.ctx.config, "fuse-push", f.ctx.log));
   }
 
   route(addrOf: (req: IncomingMessage) => string): HttpRoute {
@@ -97,7 +96,7 @@ export class Pushes {
       match: (path) => path === "/push" || path === "/push/",
       handle: async (req: IncomingMessage, res: ServerResponse, url: URL) => {
         if (req.method === "OPTIONS") return origins.preflight(req, res);
-        const headers = origins.cors(req);
+        const headers = origins.headers(req);
         if (req.method !== "GET" && req.method !== "POST") return sendLine(res, 405, "main|fail|method not allowed", { ...headers, Allow: "GET, POST, OPTIONS" });
         this.f.ctx.metrics.framesIn.inc({ dialect: "fuse" });
         const line = await this.lineOf(req, url);
@@ -111,13 +110,12 @@ export class Pushes {
         const entry = this.links.find(token, line.name);
         if (entry || !this.links.mayBeElsewhere(token, line.name)) return this.here(entry, request, send);
         // Not here: the cookie (or, in legacy mode, the name) may be a session of another node.
-        let served: Promise<void> = Promise.resolve();
-        await this.lookups.run(request.cookieSid !== null ? `t:${request.cookieSid}` : `n:${line.name.toLowerCase()}`, async () => {
-          const home = await this.links.locate(token, line.name);
-          // Each takes its reply's turn before the next lookup starts.
-          served = home ? this.there(home, request, send) : this.here(this.links.find(token, line.name), request, send);
-        });
-        await served;
+        const route = request.cookieSid !== null ? `t:${request.cookieSid}` : `n:${line.name.toLowerCase()}`;
+        return this.turns.routed(
+          route,
+          () => this.links.locate(token, line.name),
+          (home) => (home ? this.there(home, request, send) : this.here(this.links.find(token, line.name), request, send)),
+        );
       },
     };
   }
@@ -130,11 +128,12 @@ export class Pushes {
     entry.link.touch();
     const caller = new PushCaller(this.links, text(data.name), text(data.addr), entry, data.via === "cookie" ? sid : null);
     // Counted where it arrived; here it only takes its turn.
-    const replying = dispatch(this.f, caller, text(data.line));
-    await this.turns.run(`s:${sid}`, async () => {
-      const reply = await replying;
-      answer(caller.cookie === undefined ? { line: reply.line } : { line: reply.line, cookie: caller.cookie });
-      reply.after?.();
+    await this.turns.follow(`s:${sid}`, {
+      work: () => dispatch(this.f, caller, text(data.line)),
+      answer: (reply) => {
+        answer(caller.cookie === undefined ? { line: reply.line } : { line: reply.line, cookie: caller.cookie });
+        reply.after?.();
+      },
     });
   }
 
@@ -144,37 +143,40 @@ export class Pushes {
     // A session has its own allowance, so users behind one address do not share one.
     const key = entry ? `s:${entry.link.sid}` : `a:${rq.addr}`;
     const caller = new PushCaller(this.links, rq.name, rq.addr, entry, rq.cookieSid);
-    // The command runs once counted; its reply waits for the replies to earlier lines of the same session or address.
-    const replying = this.allowance.take(key).then((ok) => (ok ? dispatch(this.f, caller, rq.data) : null));
-    return this.turns.run(key, async () => {
-      const reply = await replying;
-      if (!reply) return this.refuse(send);
-      send(200, reply.line, caller.cookie);
-      reply.after?.();
+    return this.turns.run(key, {
+      work: () => dispatch(this.f, caller, rq.data),
+      answer: (reply) => {
+        send(200, reply.line, caller.cookie);
+        reply.after?.();
+      },
+      refused: () => this.refuse(send),
     });
   }
 
   /** Runs the line on the session's home node and answers with what it says. */
   private there(home: Home, rq: Request, send: Send): Promise<void> {
-    const key = `s:${home.sid}`;
     const asked = { sid: home.sid, via: home.via, name: rq.name, addr: rq.addr, line: rq.data };
-    // With a receipt: a command that waits long for its turn on the home is not taken for a dead home.
-    const answering = this.allowance.take(key).then<JsonObject | null | false>((ok) => (ok ? this.wire.ask(home.node, "push", asked, true) : false));
-    return this.turns.run(key, async () => {
-      const answer = await answering;
-      if (answer === false) return this.refuse(send);
-      if (answer === null || answer.unknown === true) {
-        // The home is gone (no answer), or the session is: the record is stale, and the line is answered as with an unknown cookie.
-        await this.links.records.forget(home).catch((err: unknown) => this.f.ctx.log.warn({ err, dialect: "fuse" }, "fuse session record not removed"));
-        const caller = new PushCaller(this.links, rq.name, rq.addr, null, null);
-        const reply = await dispatch(this.f, caller, rq.data);
-        send(200, reply.line, caller.cookie);
-        reply.after?.();
-        return;
-      }
-      if (typeof answer.line !== "string") return send(200, "main|fail|internal error", undefined);
-      send(200, answer.line, answer.cookie === undefined ? undefined : typeof answer.cookie === "string" ? answer.cookie : null);
+    return this.turns.run(`s:${home.sid}`, {
+      // With a receipt: a command that waits long for its turn on the home is not taken for a dead home.
+      work: () => this.wire.ask(home.node, "push", asked, true),
+      answer: (answer) => this.relay(home, rq, send, answer),
+      refused: () => this.refuse(send),
     });
+  }
+
+  /** The home's answer to a push, or (null) its silence. */
+  private async relay(home: Home, rq: Request, send: Send, answer: JsonObject | null): Promise<void> {
+    if (answer === null || answer.unknown === true) {
+      // The home is gone (no answer), or the session is: the record is stale, and the line is answered as with an unknown cookie.
+      await this.links.records.forget(home).catch((err: unknown) => this.f.ctx.log.warn({ err, dialect: "fuse" }, "fuse session record not removed"));
+      const caller = new PushCaller(this.links, rq.name, rq.addr, null, null);
+      const reply = await dispatch(this.f, caller, rq.data);
+      send(200, reply.line, caller.cookie);
+      reply.after?.();
+      return;
+    }
+    if (typeof answer.line !== "string") return send(200, "main|fail|internal error", undefined);
+    send(200, answer.line, answer.cookie === undefined ? undefined : typeof answer.cookie === "string" ? answer.cookie : null);
   }
 
   private refuse(send: Send): void {
@@ -186,8 +188,9 @@ export class Pushes {
     let name = url.searchParams.get("name");
     let data = url.searchParams.get("data");
     if (req.method === "POST") {
-      const body = await readText(req, this.f.ctx.config.fuse.maxLineBytes * 3 + 1024);
-      if (body === null) return null;
+      // A form's encoding may triple a line; past that the body is not read.
+      const body = (await readBody(req, this.f.ctx.config.fuse.maxLineBytes * 3 + 1024))?.toString("utf8");
+      if (body === undefined) return null;
       // A form with a `data` field carries the line there; any other body (curl calls raw text a form too) is the line.
       const form = (req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded") ? new URLSearchParams(body) : null;
       if (form?.has("data")) {

@@ -1,13 +1,6 @@
 import { markDirty, type Flushable } from "../../transport/flush.js";
+import type { Reader } from "../../transport/mailbox.js";
 import type { FleetWire } from "./fleet.js";
-
-/** What an HTTP session writes its lines to: a local `/pull` response, or another node's. */
-export interface PullSink {
-  readonly open: boolean;
-  write(line: string): void;
-  /** Sends what is queued and ends the pull. */
-  end(): void;
-}
 
 /**
  * The home's side of a pull held open by another node: each turn's lines go
@@ -16,7 +9,8 @@ export interface PullSink {
  * one that carried the answer attaching the pull: one publisher's messages on
  * one channel keep their order, so nothing overtakes anything.
  */
-export class RemotePull implements PullSink, Flushable {
+export class RemotePull implements Reader, Flushable {
+  readonly mode = "stream";
   /** ms epoch of the pulling node's latest keep-alive. */
   seen = Date.now();
   private queue: string[] = [];
@@ -33,10 +27,11 @@ export class RemotePull implements PullSink, Flushable {
     return !this.ended;
   }
 
-  write(line: string): void {
-    if (this.ended) return;
-    this.queue.push(line);
+  take(lines: string[]): boolean {
+    if (this.ended) return false;
+    for (const line of lines) this.queue.push(line);
     markDirty(this);
+    return true;
   }
 
   flush(): void {
