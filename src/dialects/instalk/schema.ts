@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { charsWithin } from "../common/chars.js";
 import { perLimit } from "../common/per-limit.js";
 
 export const ROOM_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -7,13 +8,12 @@ export const MAIL = /^[^@\s]+@[^@\s]+$/;
 export const SUPPORTED_VERSIONS = ["0.1"];
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-const chars = (s: string) => [...s].length;
 
 /** Per-operation `data` schemas; the server's own fields (sid, nr, time) are dropped, not trusted. */
 function buildDataSchemas(maxBodyChars: number) {
   return {
     msg: z.object({
-      body: z.string().refine((s) => chars(s) >= 1 && chars(s) <= maxBodyChars, { message: `body must be 1-${maxBodyChars} characters` }),
+      body: z.string().refine((s) => charsWithin(s, 1, maxBodyChars), { message: `body must be 1-${maxBodyChars} characters` }),
       mentions: z.array(z.json()).max(100).default([]),
       attachments: z.array(z.json()).max(100).default([]),
     }),
@@ -21,7 +21,7 @@ function buildDataSchemas(maxBodyChars: number) {
     sync: z.object({ from: count }),
     fetch: z.object({ before: count }),
     "set-room-topic": z.object({
-      topic: z.string().refine((s) => chars(s) <= maxBodyChars, { message: `topic must be at most ${maxBodyChars} characters` }),
+      topic: z.string().refine((s) => charsWithin(s, 0, maxBodyChars), { message: `topic must be at most ${maxBodyChars} characters` }),
     }),
   };
 }

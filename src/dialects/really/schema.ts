@@ -2,6 +2,7 @@ import { z } from "zod";
 import { perLimit } from "../common/per-limit.js";
 import { OP_NAMES } from "../../core/documents/ops.js";
 import { refuse } from "./errors.js";
+import { charsWithin } from "../common/chars.js";
 
 export const SUPPORTED_VERSIONS = ["0.1"];
 export const COMMANDS = ["initialize", "ping", "get", "read", "create", "update", "delete", "subscribe", "unsubscribe"] as const;
@@ -48,9 +49,8 @@ export const readOptions = z
 export const messageBody = perLimit(buildMessageBody);
 
 function buildMessageBody(maxChars: number) {
-  const chars = (s: string) => [...s].length;
   return z.object({
-    body: z.string().refine((s) => chars(s) >= 1 && chars(s) <= maxChars, { message: `must be 1-${maxChars} characters` }),
+    body: z.string().refine((s) => charsWithin(s, 1, maxChars), { message: `must be 1-${maxChars} characters` }),
     mentions: z.array(z.json()).max(100).default([]),
     attachments: z.array(z.json()).max(100).default([]),
   });

@@ -1,7 +1,7 @@
 import type { Database } from "better-sqlite3";
 import type { JsonObject } from "../../../core/json.js";
 import type { HistoryStore, NewEvent, ReadQuery, StoredEvent } from "../types.js";
-import type { GroupCommit } from "./group-commit.js";
+import type { GroupCommit, Pooled } from "./group-commit.js";
 
 interface EventRow {
   seq: number;
@@ -24,12 +24,66 @@ function sqlLimit(limit: number): number {
   return Number.isFinite(limit) ? Math.max(0, Math.trunc(limit)) : -1;
 }
 
+/** One append as queued: the event, its data already serialised. */
+interface Append {
+  stream: string;
+  event: NewEvent;
+  text: string;
+}
+
+/** Rows per multi-row INSERT (7 parameters each, far under SQLite's limit); longer runs take several. */
+const ROWS_PER_INSERT = 64;
+
+/**
+ * A turn's appends, written together: per stream one counter bump by the
+ * number of its events and multi-row INSERTs, instead of two statements per
+ * event. Seqs follow the order the appends were queued in.
+ */
+function pooledAppends(db: Database): Pooled<Append, StoredEvent> {
+  const bumpBy = db.prepare<[string, number], { seq: number }>(
+    "INSERT INTO streams (stream, seq) VALUES (?, ?) ON CONFLICT (stream) DO UPDATE SET seq = seq + excluded.seq RETURNING seq",
+  );
+  const inserts = new Map<number, ReturnType<Database["prepare"]>>();
+  const insertOf = (rows: number) => {
+    let stmt = inserts.get(rows);
+    if (!stmt) {
+      const values = Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?, ?)").join(", ");
+      inserts.set(rows, (stmt = db.prepare(`INSERT INTO events (stream, seq, type, time, sender_id, sender_name, data) VALUES ${values}`)));
+    }
+    return stmt;
+  };
+  return {
+    writeAll(items) {
+      const byStream = new Map<string, number[]>();
+      items.forEach((item, i) => {
+        const list = byStream.get(item.stream);
+        if (list) list.push(i);
+        else byStream.set(item.stream, [i]);
+      });
+      const out = new Array<StoredEvent>(items.length);
+      for (const [stream, indexes] of byStream) {
+        let seq = bumpBy.get(stream, indexes.length)!.seq - indexes.length + 1;
+        for (let from = 0; from < indexes.length; from += ROWS_PER_INSERT) {
+          const chunk = indexes.slice(from, from + ROWS_PER_INSERT);
+          const params: Array<string | number> = [];
+          for (const i of chunk) {
+            const { event, text } = items[i];
+            params.push(stream, seq, event.type, event.time, event.sender.id, event.sender.name, text);
+            out[i] = { stream, seq, type: event.type, time: event.time, sender: { id: event.sender.id, name: event.sender.name }, data: event.data };
+            seq++;
+          }
+          insertOf(chunk.length).run(params);
+        }
+      }
+      return out;
+    },
+  };
+}
+
 export function sqliteHistory(db: Database, commits: GroupCommit): HistoryStore {
+  const appends = pooledAppends(db);
   const bumpSeq = db.prepare<[string], { seq: number }>(
     "INSERT INTO streams (stream, seq) VALUES (?, 1) ON CONFLICT (stream) DO UPDATE SET seq = seq + 1 RETURNING seq",
-  );
-  const insert = db.prepare(
-    "INSERT INTO events (stream, seq, type, time, sender_id, sender_name, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
   );
   const last = db.prepare<[string], { seq: number }>("SELECT seq FROM streams WHERE stream = ?");
   const first = db.prepare<[string], { seq: number | null }>("SELECT min(seq) AS seq FROM events WHERE stream = ?");
@@ -56,21 +110,15 @@ export function sqliteHistory(db: Database, commits: GroupCommit): HistoryStore 
 
   return {
     append(stream: string, event: NewEvent): Promise<StoredEvent> {
-      const { type, time, sender, data } = event;
       // Serialised before queuing so one unserialisable event fails alone instead of sinking its batch.
-      let json: string | undefined;
+      let text: string | undefined;
       try {
-        json = JSON.stringify(data);
+        text = JSON.stringify(event.data);
       } catch (error) {
         return Promise.reject(error);
       }
-      if (typeof json !== "string") return Promise.reject(new TypeError("event data is not JSON"));
-      const text = json;
-      return commits.enqueue(() => {
-        const seq = bumpSeq.get(stream)!.seq;
-        insert.run(stream, seq, type, time, sender.id, sender.name, text);
-        return { stream, seq, type, time, sender: { id: sender.id, name: sender.name }, data };
-      });
+      if (typeof text !== "string") return Promise.reject(new TypeError("event data is not JSON"));
+      return commits.enqueuePooled(appends, { stream, event, text });
     },
     async read(stream: string, q: ReadQuery): Promise<StoredEvent[]> {
       const range = { stream, from: q.from ?? 0, before: q.before ?? Number.MAX_SAFE_INTEGER, limit: sqlLimit(q.limit) };
