@@ -141,6 +141,19 @@ export function storeContract(name: string, open: () => Promise<ContractHandle>,
         assert.equal((await h.append("s", ev(5))).seq, 5);
       }));
 
+      it("numbers a turn's appends to several streams per stream, in call order, however many", withStore(async ({ store }) => {
+        const h = store.history;
+        // 3 streams × 150 events in one turn: more than one multi-row statement per stream where a store batches them.
+        const calls = Array.from({ length: 450 }, (_, i) => ({ stream: `s${i % 3}`, n: i }));
+        const stored = await Promise.all(calls.map(({ stream, n }) => h.append(stream, ev(n))));
+        for (let k = 0; k < 3; k++) {
+          const mine = stored.filter((e) => e.stream === `s${k}`);
+          assert.deepEqual(seqs(mine), Array.from({ length: 150 }, (_, i) => i + 1));
+          const read = await h.read(`s${k}`, { limit: 1000, take: "oldest" });
+          assert.deepEqual(read, mine);
+        }
+      }));
+
       it("counts bumps on a stream that holds no events", withStore(async ({ store }) => {
         assert.equal(await store.history.bump("t"), 1);
         assert.equal(await store.history.bump("t"), 2);
