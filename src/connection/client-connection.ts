@@ -85,7 +85,8 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
   private afterReplies: Array<() => void> | null = null;
   /** Every credential this connection has used, by revocation id: any of them ending ends it. */
   private watches: Map<string, () => void> | null = null;
-  private stopDisconnectWatch: (() => void) | null = null;
+  /** The user whose "disconnect everywhere" this connection watches (this object is the watcher). */
+  private disconnectWatch: string | null = null;
   private heartbeat: Heartbeat | null = null;
   private done = false;
   private settle: (() => void) | null = null;
@@ -142,8 +143,15 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     if (this.allowance) this.clients.release(this.allowance);
     this.allowance = this.clients.allowance(userId);
     // An operator's "disconnect this user everywhere" reaches every connection acting as it, credential or not.
-    this.stopDisconnectWatch?.();
-    this.stopDisconnectWatch = this.clients.core.revocations.disconnects.watch(userId, () => this.credentialEnded("revoked"));
+    const disconnects = this.clients.core.revocations.disconnects;
+    if (this.disconnectWatch !== null) disconnects.unwatch(this.disconnectWatch, this);
+    disconnects.watch(userId, this);
+    this.disconnectWatch = userId;
+  }
+
+  /** The operator's "disconnect this user everywhere" reached this node. */
+  disconnected(): void {
+    this.credentialEnded("revoked");
   }
 
   /** Ends the connection when this credential is revoked (on any node) or expires; every credential used stays watched. */
@@ -172,12 +180,14 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
   /** Runs `step` after everything queued before it (a kick, work the dialect starts on its own). Skipped once closing. */
   enqueue(step: () => Promise<void> | void): void {
     this.waiting += 1;
-    this.chain = this.chain
+    const next: Promise<void> = this.chain
       .then(() => (this.closing ? undefined : step()))
       .catch((err: unknown) => this.clients.log.error({ err, conn: this.id, dialect: this.protocol.name }, "connection step failed"))
       .then(() => {
-        this.waiting -= 1;
+        // Idle again: the settled chain is let go (an idle socket keeps no promise of its own).
+        if (--this.waiting === 0 && this.chain === next) this.chain = SETTLED;
       });
+    this.chain = next;
   }
 
   /** A reply (or any frame the server says now): written at once, never held. */
@@ -278,8 +288,8 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     this.clients.wheel.cancel(this);
     if (this.watches) for (const stop of this.watches.values()) stop();
     this.watches = null;
-    this.stopDisconnectWatch?.();
-    this.stopDisconnectWatch = null;
+    if (this.disconnectWatch !== null) this.clients.core.revocations.disconnects.unwatch(this.disconnectWatch, this);
+    this.disconnectWatch = null;
     this.heartbeat?.stop();
     if (this.allowance) this.clients.release(this.allowance);
     this.allowance = null;

@@ -20,8 +20,11 @@ export interface Disconnect {
  * even in a dialect whose sessions do not call `watch`; guests without a
  * credential need the session's `watch` to be reached.
  */
+/** A function, or an object told through its method (a connection: no closure kept per connection). */
+export type DisconnectWatcher = ((order: Disconnect) => void) | { disconnected(order: Disconnect): void };
+
 export class Disconnects {
-  private readonly watchers = new Map<string, Set<(order: Disconnect) => void>>();
+  private readonly watchers = new Map<string, Set<DisconnectWatcher>>();
 
   constructor(
     private readonly hub: Hub,
@@ -37,14 +40,17 @@ export class Disconnects {
   }
 
   /** Calls `fn` when the user is disconnected (on any node's order); returns the way to stop watching. */
-  watch(userId: string, fn: (order: Disconnect) => void): () => void {
+  watch(userId: string, watcher: DisconnectWatcher): () => void {
     let set = this.watchers.get(userId);
     if (!set) this.watchers.set(userId, (set = new Set()));
-    set.add(fn);
-    return () => {
-      set.delete(fn);
-      if (set.size === 0 && this.watchers.get(userId) === set) this.watchers.delete(userId);
-    };
+    set.add(watcher);
+    return () => this.unwatch(userId, watcher);
+  }
+
+  unwatch(userId: string, watcher: DisconnectWatcher): void {
+    const set = this.watchers.get(userId);
+    if (!set?.delete(watcher)) return;
+    if (set.size === 0) this.watchers.delete(userId);
   }
 
   /** How many of this node's connections watch the user (for tests and stats). */
@@ -61,7 +67,10 @@ export class Disconnects {
     const set = this.watchers.get(order.userId);
     if (set) {
       this.watchers.delete(order.userId);
-      for (const fn of set) fn(order);
+      for (const w of set) {
+        if (typeof w === "function") w(order);
+        else w.disconnected(order);
+      }
     }
     this.endCredentials(order.userId);
   }

@@ -298,7 +298,7 @@ export class Hub {
     let frame = frames?.get(renderer);
     if (frame === undefined) {
       const text = renderer.render(event);
-      frame = text === null ? null : new OutFrame(text);
+      frame = text === null ? null : new OutFrame(text, event.lazy === true);
       frames?.set(renderer, frame);
     }
     if (!frame) return false;

@@ -27,7 +27,7 @@ export class PresenceLedger implements PresenceManager {
     return this.backend.remove(channel, key);
   }
 
-  list(channel: string): Promise<PresenceEntry[]> {
+  list(channel: string): Promise<readonly PresenceEntry[]> {
     return this.backend.list(channel);
   }
 

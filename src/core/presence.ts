@@ -12,6 +12,13 @@ export type DepartureHandler = (channel: string, who: Identity, lastForUser: boo
  */
 export class Presence {
   private readonly handlers: Array<{ prefix: string; handle: DepartureHandler }> = [];
+  /**
+   * A broker that shares its lists while they are unchanged (the local one)
+   * gets the same members back for the same list, and the same identity for
+   * the same entry: a join into a big room does not rebuild every member.
+   */
+  private readonly byList = new WeakMap<readonly PresenceEntry[], readonly Identity[]>();
+  private readonly byEntry = new WeakMap<PresenceEntry, Identity>();
 
   constructor(
     private readonly broker: PresenceManager,
@@ -39,10 +46,22 @@ export class Presence {
   }
 
   /** One identity per user, whatever number of connections it has. */
-  async members(channel: string): Promise<Identity[]> {
+  async members(channel: string): Promise<readonly Identity[]> {
+    const list = await this.broker.list(channel);
+    let members = this.byList.get(list);
+    if (!members) this.byList.set(list, (members = this.dedupe(list)));
+    return members;
+  }
+
+  /** Identities are shared (read-only), so a dialect may cache what it renders of one. */
+  private dedupe(list: readonly PresenceEntry[]): readonly Identity[] {
     const byUser = new Map<string, Identity>();
-    for (const e of await this.broker.list(channel)) byUser.set(e.user.id, toIdentity(e));
-    return [...byUser.values()];
+    for (const e of list) {
+      let who = this.byEntry.get(e);
+      if (!who) this.byEntry.set(e, (who = Object.freeze(toIdentity(e))));
+      byUser.set(e.user.id, who);
+    }
+    return Object.freeze([...byUser.values()]);
   }
 
   /**

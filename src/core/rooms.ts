@@ -3,15 +3,15 @@ import type { ReadQuery, RoomRecord, Store, StoredEvent } from "../engine/store/
 import type { Hub } from "./hub.js";
 import type { Presence } from "./presence.js";
 import type { RoomAccess } from "./room-access.js";
-import { changeRoom, keepsNoContent, RoomRefusal } from "./room-records.js";
+import { changeRoom, keepsNoContent, markNoRetention, RoomRefusal } from "./room-records.js";
 import { channels, type CoreEvent, type Identity, type Subscriber, type UserRef } from "./types.js";
 
 export type JoinResult =
   | {
       ok: true;
       room: RoomRecord;
-      /** The other members, one per user. */
-      members: Identity[];
+      /** The members, one per user, the joiner included (shared: read-only). */
+      members: readonly Identity[];
       /** The newest stored events, oldest first. */
       history: StoredEvent[];
       /** Call once the snapshot has been sent: live events follow, none twice. */
@@ -28,10 +28,23 @@ export function newRoom(id: string, now: number, creator: string | null = null):
   return { id, topic: "", closed: false, locked: false, capacity: null, creator, admins: creator ? [creator] : [], bans: [], meta: {}, created: now, rev: 0 };
 }
 
+/** Announces, fleet-wide, that a room stopped keeping content: every node's cached answer changes at once. */
+const RETENTION = "sys:room-retention";
+/** How long a room's "keeps content" stays believed without a new read (a missed announcement costs at most this). */
+const RETENTION_FRESH_MS = 1000;
+/** Past this many cached answers the cache starts over: a bound on memory, not a policy. */
+const RETENTION_CACHE_MAX = 50_000;
+
 /** Rooms: membership, presence, stored events with gapless seq, and ephemeral signals. */
 export class Rooms {
   /** Room records being read for their retention, shared by the posts that wait on them (see `mayStore`). */
   private readonly retentionReads = new Map<string, Promise<boolean>>();
+  /**
+   * What the last read said: "keeps no content" is final (a room never goes
+   * back), "keeps content" holds for `RETENTION_FRESH_MS` or until a node
+   * announces the change — so a busy room is not read from the store per message.
+   */
+  private readonly retention = new Map<string, { none: boolean; until: number }>();
 
   constructor(
     private readonly store: Store,
@@ -47,8 +60,11 @@ export class Rooms {
   }
 
   /** Kicks reach every dialect's members of the room, on whichever node they are connected. */
-  start(): Promise<void> {
-    return this.access.watchKicks((kick) => {
+  async start(): Promise<void> {
+    await this.hub.listen(RETENTION, (e) => {
+      if (typeof e.data.room === "string") this.remember(e.data.room, true);
+    });
+    await this.access.watchKicks((kick) => {
       for (const sub of this.hub.localSubscribers(this.stream(kick.roomId))) {
         if (sub.user.id === kick.userId) sub.kickedFrom?.(kick.roomId, kick.permanent);
       }
@@ -82,9 +98,10 @@ export class Rooms {
     const room = admitted.room;
     const attachment = await this.hub.attach(channel, sub, true);
     const first = await this.presence.add(channel, sub.connId, who);
-    const members = (await this.presence.members(channel)).filter((m) => m.id !== who.id);
+    // Not filtered here: a copy per join of a big room's list is what the dialect's rendering skips the joiner to avoid.
+    const members = await this.presence.members(channel);
     const history = historyLimit > 0 ? await this.store.history.read(channel, { limit: historyLimit, take: "newest" }) : [];
-    if (first) await this.signal(roomId, who, "joined", profile(who), { user: who.id });
+    if (first) await this.notice(roomId, who, "joined", profile(who), { user: who.id });
     const floor = history.length > 0 ? history[history.length - 1].seq : 0;
     return { ok: true, room, members, history, release: () => attachment.release(floor) };
   }
@@ -105,15 +122,15 @@ export class Rooms {
    * node keep their order, so it never follows the `left`).
    */
   private async departed(roomId: string, who: Identity, how: "leave" | "disconnect"): Promise<void> {
-    if (how === "disconnect") await this.signal(roomId, who, "disconnect", profile(who));
-    await this.signal(roomId, who, "left", { ...profile(who), how });
+    if (how === "disconnect") await this.notice(roomId, who, "disconnect", profile(who));
+    await this.notice(roomId, who, "left", { ...profile(who), how });
   }
 
   isMember(sub: Subscriber, roomId: string): boolean {
     return this.hub.isAttached(this.stream(roomId), sub.connId);
   }
 
-  members(roomId: string): Promise<Identity[]> {
+  members(roomId: string): Promise<readonly Identity[]> {
     return this.presence.members(this.stream(roomId));
   }
 
@@ -137,9 +154,14 @@ export class Rooms {
    * (a sender's messages), whatever order the store answers reads in.
    */
   async mayStore(roomId: string): Promise<void> {
+    const known = this.retention.get(roomId);
+    if (known && (known.none || known.until > this.now())) {
+      if (known.none) throw new RoomRefusal("room.no-retention", roomId);
+      return;
+    }
     let read = this.retentionReads.get(roomId);
     if (!read) {
-      const reading = this.store.rooms.get(roomId).then(keepsNoContent);
+      const reading = this.store.rooms.get(roomId).then((room) => this.remember(roomId, keepsNoContent(room)));
       const forget = () => this.retentionReads.get(roomId) === reading && this.retentionReads.delete(roomId);
       reading.then(forget, forget);
       this.retentionReads.set(roomId, (read = reading));
@@ -147,7 +169,22 @@ export class Rooms {
     if (await read) throw new RoomRefusal("room.no-retention", roomId);
   }
 
-  signal(roomId: string, sender: UserRef, type: string, data: JsonObject, except: Except = {}): Promise<void> {
+  /** Marks the room as keeping no content (relay's rooms): this node stops storing into it now, the others when they hear. */
+  async markUnstored(roomId: string): Promise<RoomRecord | null> {
+    const room = await markNoRetention(this.store.rooms, roomId);
+    this.remember(roomId, true);
+    // Unheard (a broker outage), the other nodes still stop within RETENTION_FRESH_MS.
+    await this.hub.publish({ channel: RETENTION, type: "retention", time: this.now(), sender: { id: "system", name: "system" }, data: { room: roomId } }).catch(() => undefined);
+    return room;
+  }
+
+  private remember(roomId: string, none: boolean): boolean {
+    if (this.retention.size >= RETENTION_CACHE_MAX) this.retention.clear();
+    this.retention.set(roomId, { none, until: this.now() + RETENTION_FRESH_MS });
+    return none;
+  }
+
+  signal(roomId: string, sender: UserRef, type: string, data: JsonObject, except: Except = {}, lazy = false): Promise<void> {
     const event: CoreEvent = {
       channel: this.stream(roomId),
       type,
@@ -156,8 +193,14 @@ export class Rooms {
       data,
       exceptUser: except.user,
       exceptConn: except.conn,
+      ...(lazy ? { lazy } : {}),
     };
     return this.hub.publish(event);
+  }
+
+  /** Membership news (joined, left): written with the next presence window, so N joins do not cost each member N writes. */
+  private notice(roomId: string, who: Identity, type: string, data: JsonObject, except: Except = {}): Promise<void> {
+    return this.signal(roomId, who, type, data, except, true);
   }
 
   async setTopic(roomId: string, sender: UserRef, topic: string): Promise<StoredEvent> {

@@ -29,13 +29,24 @@ export interface CoreEvent {
   exceptUser?: string;
   /** Skip this one connection. */
   exceptConn?: string;
+  /** A presence notice: it may wait for the next presence window before it is written (see `OutFrame.lazy`). */
+  lazy?: boolean;
 }
 
 /** Text rendered once per dialect per event; transports cache their own framing on it. */
 export class OutFrame {
   /** Transport-private cache (e.g. the pre-built WebSocket frame). */
   wire: Buffer | undefined;
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    /**
+     * May wait up to one presence window (a few ms) before it is written, so
+     * a crowd of joins costs each member one write per window, not one per
+     * join. Never overtaken: anything written later to the same connection
+     * takes it along first.
+     */
+    readonly lazy = false,
+  ) {}
 }
 
 /** A dialect turns a core event into its own wire text, or null when it does not show it. */

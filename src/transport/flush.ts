@@ -3,13 +3,32 @@ export interface Flushable {
   flush(): void;
 }
 
+/**
+ * How long a presence notice (`OutFrame.lazy`) may wait for company. Joins
+ * into one room arrive spread over many turns; within a window each member
+ * gets all of them in one write instead of one write per join. Short enough
+ * that nobody sees the delay in a member list.
+ */
+export const PRESENCE_WINDOW_MS = 50;
+
 const dirty = new Set<Flushable>();
 let scheduled = false;
+const lazy = new Set<Flushable>();
+let lazyTimer: NodeJS.Timeout | null = null;
 
 function flushAll(): void {
   scheduled = false;
   for (const item of dirty) {
     dirty.delete(item);
+    lazy.delete(item);
+    item.flush();
+  }
+}
+
+function flushLazy(): void {
+  lazyTimer = null;
+  for (const item of lazy) {
+    lazy.delete(item);
     item.flush();
   }
 }
@@ -21,4 +40,11 @@ export function markDirty(item: Flushable): void {
     scheduled = true;
     setImmediate(flushAll);
   }
+}
+
+/** Written at the end of the presence window, or with the connection's next ordinary flush if that comes first. */
+export function markLazy(item: Flushable): void {
+  if (dirty.has(item)) return;
+  lazy.add(item);
+  lazyTimer ??= setTimeout(flushLazy, PRESENCE_WINDOW_MS);
 }

@@ -1,6 +1,6 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import type { EndpointRoute, HttpRefusal, OwnedRoute } from "./routes.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -51,6 +51,11 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
+/** An upgrading socket's error listener: one function for every socket (`this` is the socket). */
+function destroySocket(this: Socket): void {
+  this.destroy();
+}
+
 function refuseUpgrade(socket: Socket, refusal: HttpRefusal): void {
   const headers = { "Content-Type": "application/json", ...refusal.headers, "Content-Length": String(Buffer.byteLength(refusal.body)), Connection: "close" };
   const head = [`HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status] ?? "Error"}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join("\r\n");
@@ -98,24 +103,38 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
 
   const addresses = new AddressCounts(() => opts.limits().connectionsPerAddress, metrics.registry);
 
+  /** The dialect of each open connection: what `closed` needs, without a closure per connection. */
+  const dialects = new Map<Transport, string>();
+
   /** One log line and one gauge move per open and per close, for every dialect and transport alike. */
-  function track(t: Transport, dialect: string): (code: number) => void {
+  function opened(t: Transport, dialect: string): void {
     connections.add(t);
+    dialects.set(t, dialect);
     addresses.opened(t.remoteAddress);
     counts.set(dialect, (counts.get(dialect) ?? 0) + 1);
     metrics.connections.inc({ dialect });
     log.info({ conn: t.id, dialect, transport: t.kind, remote: t.remoteAddress }, "connection opened");
-    let done = false;
-    return (code) => {
-      if (done) return;
-      done = true;
-      connections.delete(t);
-      addresses.closed(t.remoteAddress);
-      counts.set(dialect, (counts.get(dialect) ?? 1) - 1);
-      metrics.connections.dec({ dialect });
-      log.info({ conn: t.id, dialect, transport: t.kind, code }, "connection closed");
-    };
   }
+
+  /** Once per connection, whoever reports the end first. */
+  function closed(t: Transport, code: number): void {
+    const dialect = dialects.get(t);
+    if (dialect === undefined) return;
+    dialects.delete(t);
+    connections.delete(t);
+    addresses.closed(t.remoteAddress);
+    counts.set(dialect, (counts.get(dialect) ?? 1) - 1);
+    metrics.connections.dec({ dialect });
+    log.info({ conn: t.id, dialect, transport: t.kind, code }, "connection closed");
+  }
+
+  function track(t: Transport, dialect: string): (code: number) => void {
+    opened(t, dialect);
+    return (code) => closed(t, code);
+  }
+
+  // The code a WebSocket ended with is ours when the peer never answered our close (a slow reader's 1008).
+  const wsEnded = (t: WsTransport) => closed(t, t.closedWith);
 
   const sessions = new HttpSessions({
     nodeId: opts.nodeId,
@@ -186,8 +205,28 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
     route.accept(transport, req, endpoint);
   }
 
+  /**
+   * Completes an upgrade the endpoint did not refuse. Nothing made here
+   * outlives the call but the transport: no listener closes over the
+   * request, its URL or `head`, so they are collected once the dialect has
+   * read what it needs.
+   */
+  function upgrade(req: IncomingMessage, socket: Socket, head: Buffer, url: URL, remote: string, owner: string, route: EndpointRoute, refusal: HttpRefusal | null): void {
+    if (refusal) return refuseUpgrade(socket, refusal);
+    // Checked in the turn the upgrade completes (handleUpgrade calls back synchronously): concurrent upgrades cannot slip past the limit.
+    if (!addresses.mayOpen(remote)) return refuseUpgrade(socket, TOO_MANY);
+    // ws calls back synchronously, or never (a bad handshake it answered itself).
+    const accepted: WebSocket[] = [];
+    wss.handleUpgrade(req, socket, head, (ws) => accepted.push(ws));
+    const ws = accepted[0];
+    if (!ws) return;
+    const transport = new WsTransport(ws, socket, remote, opts.maxQueueBytes, onSlowReader, wsEnded);
+    opened(transport, owner);
+    route.accept(transport, req, url);
+  }
+
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
-    socket.on("error", () => socket.destroy());
+    socket.on("error", destroySocket);
     const remote = decideClientAddress(req, trusted);
     const url = parseTarget(req);
     if (!url) return refuseUpgrade(socket, { status: 400, body: JSON.stringify(BAD_TARGET) });
@@ -195,19 +234,11 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
     const route = found?.route.kind === "endpoint" ? found.route : undefined;
     if (!found || !route) return refuseUpgrade(socket, { status: 404, body: JSON.stringify({ code: 404, reason: "not found" }) });
     if (!opts.isReady()) return refuseUpgrade(socket, { status: 503, body: JSON.stringify({ code: 503, reason: "draining" }) });
-    void Promise.resolve(route.refuse?.(req, url) ?? null)
-      .then((refusal) => {
-        if (refusal) return refuseUpgrade(socket, refusal);
-        // Checked in the turn the upgrade completes (handleUpgrade calls back synchronously): concurrent upgrades cannot slip past the limit.
-        if (!addresses.mayOpen(remote)) return refuseUpgrade(socket, TOO_MANY);
-        wss.handleUpgrade(req, socket, head, (ws) => {
-          const transport = new WsTransport(ws, socket, remote, opts.maxQueueBytes, onSlowReader);
-          const untrack = track(transport, found.owner);
-          // The code the connection ended with, ours when the peer never answered our close (a slow reader's 1008).
-          ws.once("close", () => untrack(transport.closedWith));
-          route.accept(transport, req, url);
-        });
-      })
+    const refusing = route.refuse?.(req, url) ?? null;
+    // Most endpoints refuse nothing, or decide at once: no promise (and no closure holding the request) for them.
+    if (!(refusing instanceof Promise)) return upgrade(req, socket, head, url, remote, found.owner, route, refusing);
+    refusing
+      .then((refusal) => upgrade(req, socket, head, url, remote, found.owner, route, refusal))
       .catch((err: unknown) => {
         log.error({ err, path: url.pathname }, "upgrade failed");
         socket.destroy();

@@ -1,10 +1,30 @@
 import type { Socket } from "node:net";
 import { WebSocket } from "ws";
 import type { OutFrame } from "../core/types.js";
-import { markDirty, type Flushable } from "./flush.js";
+import { markDirty, markLazy, type Flushable } from "./flush.js";
 import { SLOW_READER, SLOW_READER_CLOSE_MS, WRITE_AHEAD_BYTES } from "./slow-reader.js";
 import { connectionId, type SlowReaderHook, type Transport, type TransportEvents } from "./transport.js";
 import { textFrame } from "./ws-frame.js";
+
+const TRANSPORT = Symbol("transport");
+/** From this many frames in one flush on, they are copied into one buffer before the write. */
+const COALESCE_FRAMES = 8;
+/** A WebSocket or its socket, carrying the transport its shared listeners call. */
+type Carrier = { [TRANSPORT]?: WsTransport };
+const transportOf = (emitter: unknown): WsTransport | undefined => (emitter as Carrier)[TRANSPORT];
+
+function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  transportOf(this)?.onMessage(data, isBinary);
+}
+function onClose(this: WebSocket, code: number): void {
+  transportOf(this)?.finish(code);
+}
+function onError(this: WebSocket): void {
+  transportOf(this)?.terminate();
+}
+function onDrain(this: Socket): void {
+  transportOf(this)?.drained();
+}
 
 /**
  * One WebSocket. Outbound frames are pre-built (shared between recipients),
@@ -39,10 +59,15 @@ export class WsTransport implements Transport, Flushable {
     readonly remoteAddress: string,
     private readonly maxQueueBytes: number,
     private readonly onSlowReader: SlowReaderHook,
+    /** Told once the transport has ended, with the code it ended with (one function for the node, not one per connection). */
+    private readonly onEnded?: (transport: WsTransport) => void,
   ) {
-    ws.on("message", (data: Buffer, isBinary: boolean) => this.events?.onFrame(data, isBinary));
-    ws.on("close", (code: number) => this.finish(code));
-    ws.on("error", () => this.terminate());
+    // Shared listeners that find the transport through the emitter: no closures per connection.
+    (ws as Carrier)[TRANSPORT] = this;
+    (socket as Carrier)[TRANSPORT] = this;
+    ws.on("message", onMessage);
+    ws.on("close", onClose);
+    ws.on("error", onError);
   }
 
   bind(events: TransportEvents): void {
@@ -65,7 +90,9 @@ export class WsTransport implements Transport, Flushable {
     if (this.debt > this.maxQueueBytes) return this.cutOff();
     this.queue.push(wire);
     this.queued += wire.length;
-    if (!this.waitingDrain) markDirty(this);
+    if (this.waitingDrain) return;
+    if (typeof frame !== "string" && frame.lazy) markLazy(this);
+    else markDirty(this);
   }
 
   writeMany(frames: ReadonlyArray<OutFrame | string>): void {
@@ -103,18 +130,24 @@ export class WsTransport implements Transport, Flushable {
       if (!all && this.socket.writableLength >= WRITE_AHEAD_BYTES) {
         if (!this.waitingDrain) {
           this.waitingDrain = true;
-          this.socket.once("drain", this.drained);
+          this.socket.once("drain", onDrain);
         }
         if (this.debt > this.maxQueueBytes) return this.cutOff();
         // What waits for this turn's frames waits with them.
         return;
       }
       const batch = this.queue;
+      const bytes = this.queued;
       this.queue = [];
       this.queued = 0;
-      this.socket.cork();
-      for (const wire of batch) this.socket.write(wire);
-      this.socket.uncork();
+      if (batch.length >= COALESCE_FRAMES) {
+        // Many small frames (a presence window's notices): one copy into one buffer is far cheaper than a writev of as many pieces.
+        this.socket.write(Buffer.concat(batch, bytes));
+      } else {
+        this.socket.cork();
+        for (const wire of batch) this.socket.write(wire);
+        this.socket.uncork();
+      }
       if (this.socket.writableLength > this.maxQueueBytes) return this.cutOff();
     }
     const done = this.afterFlush;
@@ -122,10 +155,15 @@ export class WsTransport implements Transport, Flushable {
     if (done) for (const fn of done) fn();
   }
 
-  private readonly drained = (): void => {
+  /** The socket took what it held: what waited for it goes now. */
+  drained(): void {
     this.waitingDrain = false;
     if (this.queue.length > 0 || this.afterFlush) this.handOver(false);
-  };
+  }
+
+  onMessage(data: Buffer, isBinary: boolean): void {
+    this.events?.onFrame(data, isBinary);
+  }
 
   /**
    * The reader fell too far behind: what waits here is dropped, and the close
@@ -153,7 +191,7 @@ export class WsTransport implements Transport, Flushable {
     this.afterFlush = null;
   }
 
-  private finish(code: number): void {
+  finish(code: number): void {
     if (this.closed) return;
     this.closed = true;
     this.drop();
@@ -161,5 +199,6 @@ export class WsTransport implements Transport, Flushable {
     const abrupt = this.closeCode === 0 && (code === 1006 || code === 1005);
     this.closedWith = this.closeCode !== 0 && code === 1006 ? this.closeCode : code;
     this.events?.onClose(this.closedWith, abrupt);
+    this.onEnded?.(this);
   }
 }

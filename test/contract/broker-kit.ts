@@ -47,7 +47,7 @@ export function entry(key: string, userId: string, node: string, info: Record<st
   return { key, user: { id: userId, name: `name-${userId}` }, node, info };
 }
 
-export const byKey = (list: PresenceEntry[]) => [...list].sort((a, b) => a.key.localeCompare(b.key));
+export const byKey = (list: readonly PresenceEntry[]) => [...list].sort((a, b) => a.key.localeCompare(b.key));
 export const on = (node: Node, channel: string) => node.heard.filter((e) => e.channel === channel);
 export const ns = (node: Node, channel: string) => on(node, channel).map((e) => e.data.n);
 export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as joinPath } from "node:path";
@@ -106,5 +107,26 @@ describe("admin API in a fleet", () => {
     assertError(await send(a, "GET", "/api/admin/stats", undefined, { ...guesser, ...auth() }), 429, "rate.limited");
     assertError(await send(b, "GET", "/api/admin/stats", undefined, { ...guesser, ...auth() }), 429, "rate.limited");
     assert.equal((await admin(b, "GET", "/api/admin/stats")).status, 200, "the test's own address is not throttled");
+  });
+  it("a room relay marks on one node stops storing on the other at once (no stale cached answer)", async () => {
+    // Relay's room ids are UUIDs, which instalk's room ids include.
+    const room = randomUUID();
+    const publish = () => admin(a, "POST", `/api/admin/rooms/${encodeURIComponent(room)}/messages`, { body: "from the operator" });
+    // An instalk member on node a makes the room; node a stores into it, so it holds a fresh "keeps content" answer.
+    const member = await socket(a);
+    await join(member.c, room);
+    assert.equal((await publish()).status, 201);
+    const res = await fetch(`${b.url}/api/sessions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ anonymous: true }) });
+    const { key } = (await res.json()) as { key: string };
+    const relay = await TestClient.connect(b.ws(`/relay?key=${encodeURIComponent(key)}`));
+    sockets.push(relay);
+    relay.send({ type: "enter", room_id: room });
+    // A ping's pong comes after the enter was handled (requests are answered in order).
+    relay.send({ type: "ping", time: 1.5 });
+    await relay.waitFor((f) => f.type === "pong");
+    const refused = await publish();
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    assert.equal(refused.body.error, "room.no-retention");
+    assert.equal(await a.server.core.rooms.lastSeq(room), 1, "only the message before relay came was stored");
   });
 });

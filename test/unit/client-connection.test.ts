@@ -159,9 +159,11 @@ const fakeCore = {
       return () => revoke.delete(id);
     },
     disconnects: {
-      watch(userId: string, fn: () => void) {
-        orders.set(userId, fn);
-        return () => orders.delete(userId);
+      watch(userId: string, watcher: { disconnected(): void }) {
+        orders.set(userId, () => watcher.disconnected());
+      },
+      unwatch(userId: string) {
+        orders.delete(userId);
       },
     },
   },

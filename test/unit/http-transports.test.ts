@@ -342,13 +342,18 @@ describe("HTTP sessions: CORS and settings (`transports.*`)", () => {
   });
 });
 
+/** A bare ws server whose sockets become WsTransports. */
+async function wsServer(): Promise<{ wss: WebSocketServer; transports: WsTransport[]; url: string }> {
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+  await new Promise((r) => wss.once("listening", r));
+  const transports: WsTransport[] = [];
+  wss.on("connection", (ws, req) => transports.push(new WsTransport(ws, req.socket, "127.0.0.1", 1 << 20, () => undefined)));
+  return { wss, transports, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}` };
+}
+
 describe("WebSocket transport", () => {
   it("frames a shared OutFrame once for every socket, and writes each socket's turn in one batch", async () => {
-    const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
-    await new Promise((r) => wss.once("listening", r));
-    const transports: WsTransport[] = [];
-    wss.on("connection", (ws, req) => transports.push(new WsTransport(ws, req.socket, "127.0.0.1", 1 << 20, () => undefined)));
-    const url = `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`;
+    const { wss, transports, url } = await wsServer();
     const got: string[][] = [[], []];
     const clients = [new WebSocket(url), new WebSocket(url)];
     clients.forEach((c, i) => c.on("message", (d: Buffer) => got[i].push(d.toString())));
@@ -379,6 +384,27 @@ describe("WebSocket transport", () => {
         { code: 4000, abrupt: false },
       ],
     );
+    await new Promise((r) => wss.close(r));
+  });
+  it("a lazy frame (a presence notice) arrives on its own, and never after a later ordinary frame", async () => {
+    const { wss, transports, url } = await wsServer();
+    const got: string[] = [];
+    const client = new WebSocket(url);
+    client.on("message", (d: Buffer) => got.push(d.toString()));
+    await until(() => transports.length === 1, "the socket");
+    const t = transports[0];
+    // Alone, it is written at the end of the presence window.
+    t.write(new OutFrame("joined 1", true));
+    await until(() => got.length === 1, "the lazy frame on its own");
+    // Followed by an ordinary frame, both go together, in order.
+    t.write(new OutFrame("joined 2", true));
+    t.write(new OutFrame("joined 3", true));
+    t.write("a reply");
+    // Many small frames in one turn are copied into one buffer: still separate frames, in order.
+    for (let i = 0; i < 20; i++) t.write(`m${i}`);
+    await until(() => got.length === 24, "every frame");
+    assert.deepEqual(got, ["joined 1", "joined 2", "joined 3", "a reply", ...Array.from({ length: 20 }, (_, i) => `m${i}`)]);
+    client.terminate();
     await new Promise((r) => wss.close(r));
   });
 });

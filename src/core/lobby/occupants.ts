@@ -65,7 +65,7 @@ export class Occupants {
   }
 }
 
-function distinct(entries: PresenceEntry[]): Occupant[] {
+function distinct(entries: readonly PresenceEntry[]): Occupant[] {
   const byUser = new Map<string, Occupant>();
   for (const e of entries) {
     byUser.set(e.user.id, { id: e.user.id, name: e.user.name, addr: String(e.info.addr ?? ""), hint: typeof e.info.hint === "string" ? e.info.hint : null });

@@ -79,13 +79,14 @@ export class PresenceView {
       time: this.now(),
       sender: { id: user.id, name: user.name },
       data: { topic: this.topic, id: randomId(12) },
+      lazy: true,
     };
     const frames = new Map<Renderer, OutFrame | null>();
     for (const watcher of this.watchers.values()) {
       let frame = frames.get(watcher.renderer);
       if (frame === undefined) {
         const text = watcher.renderer.render(event);
-        frame = text === null ? null : new OutFrame(text);
+        frame = text === null ? null : new OutFrame(text, true);
         frames.set(watcher.renderer, frame);
       }
       if (frame) watcher.deliver(frame);

@@ -29,6 +29,21 @@ const withOriginal = (u: SeedUser): WireUser => ({ ...u, auth: u.verified, info:
 export const seedUser = (who: Identity): SeedUser => ({ id: who.id, username: who.name, color: who.color, verified: who.verified });
 export const wireUser = (who: Identity): WireUser => withOriginal(seedUser(who));
 
+/** Rendered once per identity: the core shares one identity per presence entry, and every later joiner's welcome lists it again. */
+const memberText = new WeakMap<Identity, string>();
+
+/** A `room-welcome`'s `members`: the others, each rendered once for all the welcomes that list it. */
+export function renderMembers(members: readonly Identity[], except: string): string {
+  const parts: string[] = [];
+  for (const who of members) {
+    if (who.id === except) continue;
+    let text = memberText.get(who);
+    if (text === undefined) memberText.set(who, (text = JSON.stringify(wireUser(who))));
+    parts.push(text);
+  }
+  return `[${parts.join(",")}]`;
+}
+
 const isObject = (v: Json | undefined): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** A user as a signal's profile fields (joined, left) describe it. */
@@ -69,15 +84,21 @@ export function roomOf(channel: string): string {
  * (the nr), `sender` (a User) and, for the topic, `when` (epoch ms).
  */
 function renderStored(r: string, e: Pick<CoreEvent, "type" | "seq" | "time" | "sender" | "data">): string | null {
-  const head = { nr: e.seq, time: ejson(e.time), sid: e.sender.id };
+  const head = () => ({ nr: e.seq, time: ejson(e.time), sid: e.sender.id });
   switch (e.type) {
-    case "msg":
-      return JSON.stringify({ r, o: "msg", data: { ...head, body: e.data.body, mentions: e.data.mentions ?? [], attachments: e.data.attachments ?? [] } });
+    case "msg": {
+      const { body, mentions, attachments } = e.data;
+      // The hot path (every stored message, once per room): the same text as the object below, without building it.
+      if (typeof body === "string" && e.seq !== undefined) {
+        return `{"r":${JSON.stringify(r)},"o":"msg","data":{"nr":${e.seq},"time":{"$date":"${new Date(e.time).toISOString()}"},"sid":${JSON.stringify(e.sender.id)},"body":${JSON.stringify(body)},"mentions":${JSON.stringify(mentions ?? [])},"attachments":${JSON.stringify(attachments ?? [])}}}`;
+      }
+      return JSON.stringify({ r, o: "msg", data: { ...head(), body, mentions: mentions ?? [], attachments: attachments ?? [] } });
+    }
     case "set-room-topic":
-      return JSON.stringify({ r, o: "set-room-topic", data: { ...head, topic: e.data.topic, "#": e.seq, sender: senderOf(e), when: e.time } });
+      return JSON.stringify({ r, o: "set-room-topic", data: { ...head(), topic: e.data.topic, "#": e.seq, sender: senderOf(e), when: e.time } });
     case "set-user-info": {
       const user = storedUser(e.data.user);
-      return JSON.stringify({ r, o: "set-user-info", data: { ...head, user, "#": e.seq, sender: user } });
+      return JSON.stringify({ r, o: "set-user-info", data: { ...head(), user, "#": e.seq, sender: user } });
     }
     default:
       return null;

@@ -1,18 +1,21 @@
 import type { JsonObject } from "../../core/json.js";
 import { RoomRefusal, unlessUnstored } from "../../core/room-records.js";
 import type { InstalkSession } from "./session.js";
-import { renderHistory, seedUser, wireUser } from "./render.js";
+import { renderHistory, renderMembers, seedUser } from "./render.js";
 import { bodyFromTxt, dataSchemas, issuesToErrors, ROOM_ID, type DataSchemas } from "./schema.js";
 
 type Frame = Record<string, unknown>;
+
+const SETTLED: Promise<unknown> = Promise.resolve();
 
 const MEMBER_OPS = new Set(["leave", "msg", "load", "sync", "fetch", "bt", "st", "away", "set-room-topic"]);
 
 /** The `{"r","o"}` operations of one session, and the rooms that session is in. */
 export class RoomOps {
-  private readonly joined = new Set<string>();
+  /** A list, not a Set: a connection is in few rooms (`maxRoomsPerConnection`), and idle sockets are many. */
+  private joined: string[] = [];
   /** The last message still being stored: typing signals wait for it so they never overtake it. */
-  private lastPost: Promise<unknown> = Promise.resolve();
+  private lastPost: Promise<unknown> = SETTLED;
 
   constructor(private readonly s: InstalkSession) {}
 
@@ -30,14 +33,14 @@ export class RoomOps {
       return this.s.badRequest(echo, { r: "must be 1-64 characters of A-Z a-z 0-9 _ . -" });
     }
     if (o === "join") return this.join(r);
-    if (!this.joined.has(r)) return this.s.send({ r, o, error: { code: 404, msg: "room.not-joined" } });
+    if (!this.joined.includes(r)) return this.s.send({ r, o, error: { code: 404, msg: "room.not-joined" } });
     const rooms = this.s.ctx.core.rooms;
     const user = this.s.user;
     switch (o) {
       case "leave":
         // The sender's last message goes out before it leaves: it hears its own echo, others hear msg then left.
         await this.lastPost;
-        this.joined.delete(r);
+        this.forget(r);
         await rooms.leave(this.s, user, r, "leave");
         return this.s.send({ r, o: "room-bye" });
       case "bt":
@@ -85,26 +88,26 @@ export class RoomOps {
   private async join(r: string): Promise<void> {
     const cfg = this.s.ctx.config.instalk;
     const rooms = this.s.ctx.core.rooms;
-    if (this.joined.has(r)) {
+    if (this.joined.includes(r)) {
       const [members, history, room] = await Promise.all([rooms.members(r), rooms.history(r, { limit: cfg.joinHistory, take: "newest" }), rooms.get(r)]);
-      return this.welcome(r, members.filter((m) => m.id !== this.s.user.id).map(wireUser), renderHistory(history), room?.topic ?? "");
+      return this.welcome(r, renderMembers(members, this.s.user.id), renderHistory(history), room?.topic ?? "");
     }
-    if (this.joined.size >= cfg.maxRoomsPerConnection) return this.s.send({ r, o: "join-failed", reason: { code: "rooms.too-many" } });
+    if (this.joined.length >= cfg.maxRoomsPerConnection) return this.s.send({ r, o: "join-failed", reason: { code: "rooms.too-many" } });
     const result = await rooms.join(this.s, this.s.user, r, cfg.joinHistory);
     if (!result.ok) return this.s.send({ r, o: "join-failed", reason: { code: result.code } });
-    this.joined.add(r);
-    this.welcome(r, result.members.map(wireUser), renderHistory(result.history), result.room.topic);
+    this.joined.push(r);
+    this.welcome(r, renderMembers(result.members, this.s.user.id), renderHistory(result.history), result.room.topic);
     result.release();
   }
 
-  private welcome(r: string, members: unknown[], messages: string, topic: string): void {
-    this.s.sendText(`{"r":${JSON.stringify(r)},"o":"room-welcome","data":{"members":${JSON.stringify(members)},"messages":${messages},"topic":${JSON.stringify(topic)}}}`);
+  private welcome(r: string, members: string, messages: string, topic: string): void {
+    this.s.sendText(`{"r":${JSON.stringify(r)},"o":"room-welcome","data":{"members":${members},"messages":${messages},"topic":${JSON.stringify(topic)}}}`);
   }
 
   /** Identify changed the user: every room it is in gets a stored set-user-info event. */
   async announceUserInfo(): Promise<void> {
     const rooms = this.s.ctx.core.rooms;
-    for (const r of this.joined) {
+    for (const r of [...this.joined]) {
       await rooms.renamed(this.s, this.s.user, r);
       await rooms.post(r, this.s.user, "set-user-info", { user: { ...seedUser(this.s.user) } }).catch(unlessUnstored);
     }
@@ -115,18 +118,23 @@ export class RoomOps {
    * told with a room-bye that says why, after its last message went out.
    */
   async kicked(r: string, permanent: boolean): Promise<void> {
-    if (!this.joined.has(r)) return;
+    if (!this.joined.includes(r)) return;
     await this.lastPost;
-    this.joined.delete(r);
+    this.forget(r);
     await this.s.ctx.core.rooms.leave(this.s, this.s.user, r, "leave");
     this.s.send({ r, o: "room-bye", reason: { code: permanent ? "room.banned" : "room.kicked" } });
+  }
+
+  private forget(r: string): void {
+    const at = this.joined.indexOf(r);
+    if (at !== -1) this.joined.splice(at, 1);
   }
 
   async leaveAll(): Promise<void> {
     const rooms = this.s.ctx.core.rooms;
     await this.lastPost;
-    const all = [...this.joined];
-    this.joined.clear();
+    const all = this.joined;
+    this.joined = [];
     await Promise.all(all.map((r) => rooms.leave(this.s, this.s.user, r, "disconnect")));
   }
 }

@@ -1,5 +1,5 @@
 import type { Kick } from "../../core/room-access.js";
-import { keepsNoContent, markNoRetention } from "../../core/room-records.js";
+import { keepsNoContent } from "../../core/room-records.js";
 import { counterStream, RELAY_MESSAGE, RELAY_READ } from "./render.js";
 import type { AnyRequest, Request } from "./schema.js";
 import type { RelaySession } from "./session.js";
@@ -76,7 +76,7 @@ export class RoomOps {
   /** A room relay cannot mark is not one relay may use: the member goes back out, and the request fails. */
   private async markUnstored(r: string): Promise<void> {
     try {
-      await markNoRetention(this.core.store.rooms, r);
+      await this.core.rooms.markUnstored(r);
     } catch (err) {
       this.joined.delete(r);
       await this.core.rooms.leave(this.s, this.s.user, r, "leave");

@@ -31,7 +31,8 @@ export interface PresenceManager {
    */
   add(channel: string, entry: PresenceEntry): Promise<{ firstForUser: boolean }>;
   remove(channel: string, key: string): Promise<{ removed: boolean; lastForUser: boolean }>;
-  list(channel: string): Promise<PresenceEntry[]>;
+  /** The channel's entries; the list and its entries may be shared between callers (read-only). */
+  list(channel: string): Promise<readonly PresenceEntry[]>;
   /**
    * Removes every entry whose `node` is `node`, in every channel, and reports
    * each removal. However many nodes call it at once, each entry is reported

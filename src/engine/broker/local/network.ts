@@ -20,6 +20,17 @@ interface ChannelPresence {
   entries: Map<string, PresenceEntry>;
   /** Entries per user id, so "first" and "last" are O(1). */
   users: Map<string, number>;
+  /** The entries as a list, made at the first list after a change and shared by every list until the next one. */
+  listed: readonly PresenceEntry[] | null;
+}
+
+/** Deep-frozen: an entry handed out is shared by every reader, so nobody may change it. */
+function frozen<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const inner of Object.values(value)) frozen(inner);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /**
@@ -84,10 +95,12 @@ export class LocalNetwork {
 
   presenceAdd(channel: string, entry: PresenceEntry): { firstForUser: boolean } {
     let ch = this.channels.get(channel);
-    if (!ch) this.channels.set(channel, (ch = { entries: new Map(), users: new Map() }));
+    if (!ch) this.channels.set(channel, (ch = { entries: new Map(), users: new Map(), listed: null }));
     const old = ch.entries.get(entry.key);
-    const copy = jsonCopy(entry);
+    // Copied once, as Redis would store it, then shared read-only by every list (joins into a big room list it often).
+    const copy = frozen(jsonCopy(entry));
     ch.entries.set(entry.key, copy);
+    ch.listed = null;
     if (old) this.unindex(old.node, channel, old.key);
     this.index(copy.node, channel, copy.key);
     // Replacing a user's own entry keeps the count; replacing another user's entry moves one.
@@ -103,14 +116,17 @@ export class LocalNetwork {
     const old = ch?.entries.get(key);
     if (!ch || !old) return { removed: false, lastForUser: false };
     ch.entries.delete(key);
+    ch.listed = null;
     this.unindex(old.node, channel, key);
     const lastForUser = this.countDown(ch, old.user.id);
     if (ch.entries.size === 0) this.channels.delete(channel);
     return { removed: true, lastForUser, entry: old };
   }
 
-  presenceList(channel: string): PresenceEntry[] {
-    return [...(this.channels.get(channel)?.entries.values() ?? [])].map(jsonCopy);
+  presenceList(channel: string): readonly PresenceEntry[] {
+    const ch = this.channels.get(channel);
+    if (!ch) return [];
+    return (ch.listed ??= Object.freeze([...ch.entries.values()]));
   }
 
   presenceRemoveNode(node: string): PresenceDeparture[] {
