@@ -153,6 +153,8 @@ describe("admin dashboard", { skip: skip ?? false }, () => {
     await page.getByTestId("nav-users").click();
     await page.getByTestId("accounts").waitFor();
     await page.getByTestId("account-search").fill(tag.toUpperCase());
+    // The search applies after a pause in typing: wait until the table shows it, or a late search would reset the paging below.
+    await page.locator(`[data-testid="accounts"][data-query="${tag.toUpperCase()}"]`).waitFor();
     await row(0).waitFor();
     await row(49).waitFor();
     assert.equal(await page.getByTestId("accounts").locator("tbody tr").count(), 50, "one page of 50");
@@ -164,6 +166,7 @@ describe("admin dashboard", { skip: skip ?? false }, () => {
     await page.getByTestId("accounts-prev").click();
     await row(0).waitFor();
     await page.getByTestId("account-search").fill(`M07@${tag}`);
+    await page.locator(`[data-testid="accounts"][data-query="M07@${tag}"]`).waitFor();
     await row(7).waitFor();
     await row(0).waitFor({ state: "detached" });
     assert.equal(await page.getByTestId("accounts").locator("tbody tr").count(), 1, "by part of a mail");

@@ -1,62 +1,15 @@
 // The web chat for browser tests: built on demand (once, whichever test file
 // gets there first), served from dist/web/chat, and driven like a person would.
 
-import assert from "node:assert/strict";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { ensureWebBuild } from "./web-build.js";
 
 const repo = join(import.meta.dirname, "..", "..");
 export const chatDist = join(repo, "dist", "web", "chat");
-const lock = join(repo, "dist", "web", ".chat-build.lock");
-
-/** The newest modification time under `dir` (the app's and the SDK's sources). */
-function newest(dir: string): number {
-  let latest = 0;
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    const s = statSync(p);
-    latest = Math.max(latest, s.isDirectory() ? newest(p) : s.mtimeMs);
-  }
-  return latest;
-}
-
-function built(): boolean {
-  const index = join(chatDist, "index.html");
-  if (!existsSync(index)) return false;
-  return statSync(index).mtimeMs >= Math.max(newest(join(repo, "web", "chat")), newest(join(repo, "src", "client")));
-}
-
-/**
- * Builds dist/web/chat when it is missing or older than its sources, the way
- * scripts/build-web.mjs does. A lock directory keeps two test processes from
- * building into the same folder at once; the other waits for the result.
- */
-export async function ensureChatBuild(): Promise<void> {
-  const deadline = Date.now() + 180_000;
-  while (!built()) {
-    await mkdir(join(repo, "dist", "web"), { recursive: true });
-    let mine = false;
-    try {
-      await mkdir(lock);
-      mine = true;
-    } catch {
-      // Someone else is building; a lock older than two minutes is a build that died.
-      if (Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 120_000) await rm(lock, { recursive: true, force: true });
-    }
-    if (mine) {
-      try {
-        const { build } = await import("vite");
-        await build({ configFile: join(repo, "web", "chat", "vite.config.ts"), logLevel: "warn" });
-      } finally {
-        await rm(lock, { recursive: true, force: true });
-      }
-      continue;
-    }
-    if (Date.now() > deadline) assert.fail("timed out waiting for another process to build the web chat");
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** Builds dist/web/chat when it is missing or older than its sources (the app's and the SDK's). */
+export function ensureChatBuild(): Promise<void> {
+  return ensureWebBuild("chat", ["web/chat", "src/client"]);
 }
 
 export const PHONE = { width: 390, height: 844 };

@@ -78,7 +78,7 @@ export function UsersView() {
           {paging.q ? "No account's name or mail contains that, and no account has that id." : "No accounts yet."}
         </p>
       ) : (
-        <table data-testid="accounts">
+        <table data-testid="accounts" data-query={paging.q}>
           <thead>
             <tr>
               <th>name</th>
