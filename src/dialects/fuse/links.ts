@@ -25,6 +25,8 @@ export class HttpLink implements Outlet {
   private readonly box: Mailbox;
   private renewed = Date.now();
   private closed = false;
+  /** The user whose "disconnect everywhere" this link watches (the link is the watcher), until it closes. */
+  private watched: string | null = null;
 
   constructor(private readonly links: HttpLinks) {
     const { ctx } = links.f;
@@ -61,8 +63,22 @@ export class HttpLink implements Outlet {
     this.keepRecord(Date.now());
   }
 
+  /** Logged in as `userId`: the operator's "disconnect this user everywhere" reaches this session from now on. */
+  watch(userId: string): void {
+    if (this.closed) return;
+    this.watched = userId;
+    this.links.f.ctx.core.revocations.disconnects.watch(userId, this);
+  }
+
+  /** The operator's "disconnect this user everywhere" reached this node: logged out as if the connection was lost. */
+  disconnected(): void {
+    this.links.expire(this);
+  }
+
   close(): void {
     this.closed = true;
+    if (this.watched !== null) this.links.f.ctx.core.revocations.disconnects.unwatch(this.watched, this);
+    this.watched = null;
     this.box.close();
   }
 
@@ -140,11 +156,14 @@ export class HttpLinks {
     const session = new FuseSession(this.f, user, addr, link, () => this.drop(link));
     this.bySid.set(link.sid, { link, session });
     this.byName.set(user.name.toLowerCase(), link);
+    // From the start, as a socket's connection does: an order given while the session enters the lobby is not missed.
+    link.watch(user.id);
     try {
       const record = await this.records.add(link.sid, user.name, user.id);
       if (this.bySid.get(link.sid)?.link === link) link.record = record;
       else await this.records.remove(record);
-      return { token: link.token, finish: await session.start() };
+      // In the session's turn, so that an end ordered meanwhile (a disconnect, idle) waits until it is in the lobby.
+      return { token: link.token, finish: await session.serial(() => session.start()) };
     } catch (err) {
       this.drop(link);
       throw err;
