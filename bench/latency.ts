@@ -10,10 +10,11 @@ import type { WebSocket } from "ws";
 import { freePort, type ServerChild } from "./child.js";
 import { closeAll, open } from "./clients.js";
 import { loadNow, machineNote, num, percentile, say, sleep, textTable, writeResults } from "./common.js";
-import { switchboard, wsBatched, wsNaive, type Contestant } from "./contestants.js";
+import { startSwitchboard, switchboard, wsBatched, wsNaive, type Contestant } from "./contestants.js";
 import type { BenchOptions } from "./options.js";
 import { barChart, stack } from "./plot.js";
 import { cpuSeconds, ownCpuSeconds } from "./proc.js";
+import { PROFILED_STOP_MS, ProfileRun } from "./profiling.js";
 import { ClientPool } from "./workers.js";
 
 export interface LatencyResult {
@@ -120,7 +121,10 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number)
 }
 
 async function measure(c: Contestant, opts: BenchOptions, row: LatencyRow): Promise<void> {
-  const server: ServerChild = await c.start(await freePort());
+  // --profile: Switchboard's CPU profile of each measured window (the joins before them are left out).
+  const run = c.key === "switchboard" && opts.profile ? await ProfileRun.create(opts.profile, "latency", "switchboard", false) : null;
+  const port = await freePort();
+  const server: ServerChild = run ? await startSwitchboard(port, {}, { nodeFlags: run.nodeFlags(true), stopTimeoutMs: PROFILED_STOP_MS }) : await c.start(port);
   let pool: ClientPool | null = null;
   const local: WebSocket[] = [];
   try {
@@ -174,6 +178,7 @@ async function measure(c: Contestant, opts: BenchOptions, row: LatencyRow): Prom
         last = nowCount;
       }
       timed.sampling = false;
+      run?.window(server, `${num(rate)} msgs/s to ${num(opts.clients)} receivers`, start, performance.now());
       const seconds = (performance.now() - start) / 1000;
       const w1 = await pool.count();
       const serverCpu = cpuSeconds(server.pid) - cpu0;
@@ -204,6 +209,8 @@ async function measure(c: Contestant, opts: BenchOptions, row: LatencyRow): Prom
     closeAll(local);
     await pool?.close();
     await server.stop();
+    if (run) run.manifest.connections = opts.clients;
+    await run?.save();
   }
 }
 

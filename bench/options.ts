@@ -32,7 +32,7 @@ export interface BenchOptions {
   workers: number;
   /** join: seconds after which a join that has not finished is given up (and reported as such). */
   giveUpSeconds: number;
-  /** idle, join, durable: a folder for the Switchboard server's CPU profile and (idle, join) heap snapshots; null: no profiling. */
+  /** idle, join, durable, latency: a folder for the Switchboard server's CPU profile and (idle, join) heap snapshots; null: no profiling. */
   profile: string | null;
 }
 
@@ -74,7 +74,7 @@ join scenario (also --quick, --profile):
   --workers <n>    client processes the clients are spread over (default 2)
   --give-up <s>    a join still unfinished after this many seconds is abandoned (default 120)
 
-latency scenario (also --only ws,ws-batched,switchboard, --seconds, --workers, --quick):
+latency scenario (also --only ws,ws-batched,switchboard, --seconds, --workers, --quick, --profile):
   --clients <n>    receivers in the room (default 1000; --quick 200)
   --rates <list>   comma list of offered messages per second (default 100,1000)
 

@@ -3,7 +3,7 @@ import { TokenBucket } from "../core/rate-limit.js";
 import type { OutFrame } from "../core/types.js";
 import type { Timed } from "../transport/timer-wheel.js";
 import type { Transport, TransportEvents } from "../transport/transport.js";
-import type { Clients, Drainable, UserAllowance } from "./clients.js";
+import type { Clients, DialectCounts, Drainable, UserAllowance } from "./clients.js";
 import { watchCredential, type CredentialEnd } from "./credentials.js";
 import { FloodGuard } from "../transport/flood-guard.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -78,6 +78,7 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
   private idling = false;
   private firstTaken = false;
   private readonly bucket: TokenBucket;
+  private readonly counts: DialectCounts;
   /** Made at the first refusal by the rate limit. */
   private flood: FloodGuard | null = null;
   private allowance: UserAllowance | null = null;
@@ -99,6 +100,7 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     private readonly handlers: Handlers<Req>,
   ) {
     this.id = transport.id;
+    this.counts = clients.countsFor(protocol.name);
     const { limits } = clients.config;
     this.bucket = new TokenBucket(limits.messagesPerSecond, limits.burst);
     transport.bind(this);
@@ -192,14 +194,14 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
 
   /** A reply (or any frame the server says now): written at once, never held. */
   send(frame: OutFrame | string): void {
-    this.clients.metrics.messagesOut.inc({ dialect: this.protocol.name });
+    this.counts.messagesOut.inc();
     this.transport.write(frame);
   }
 
   /** A refusal from a handler: counted on the protocol-error metric, then sent. */
   refuse(text: string, code: string): void {
     this.clients.metrics.protocolErrors.inc({ dialect: this.protocol.name, code });
-    this.clients.metrics.messagesOut.inc({ dialect: this.protocol.name });
+    this.counts.messagesOut.inc();
     this.transport.write(text);
   }
 
@@ -254,9 +256,9 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
 
   onFrame(data: Buffer, isBinary: boolean): void {
     if (this.closing || this.deaf) return;
-    const { config, metrics } = this.clients;
+    const { config } = this.clients;
     const protocol = this.protocol;
-    metrics.framesIn.inc({ dialect: protocol.name });
+    this.counts.framesIn.inc();
     if (this.waiting >= config.limits.burst + MAX_WAITING) return this.say(protocol.refuse({ kind: "overloaded" }));
     if (this.idling) this.deadline = Date.now() + protocol.idleMs!(config);
     const handlers = this.handlers;
@@ -279,7 +281,7 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     if (refusal) return this.answer(protocol.refuse(refusal));
     if (!read!.ok) return this.answer(read!.answer);
     const request = read!.request;
-    this.clients.metrics.messagesIn.inc({ dialect: this.protocol.name });
+    this.counts.messagesIn.inc();
     this.enqueue(() => this.run(request));
   }
 

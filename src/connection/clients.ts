@@ -25,6 +25,13 @@ export interface Drainable {
   readonly finished: Promise<void>;
 }
 
+/** A dialect's per-frame counters, their label looked up once (a labelled `inc` hashes its labels on every call). */
+export interface DialectCounts {
+  framesIn: { inc(): void };
+  messagesIn: { inc(): void };
+  messagesOut: { inc(): void };
+}
+
 /** One user's shared allowance, held by each of its connections on this node. */
 export class UserAllowance {
   holders = 0;
@@ -55,6 +62,7 @@ async function settledWithin(promises: Array<Promise<unknown>>, ms: number): Pro
 export class Clients {
   private readonly open = new Set<Drainable>();
   private readonly users = new Map<string, UserAllowance>();
+  private readonly counts = new Map<string, DialectCounts>();
 
   constructor(
     readonly core: Core,
@@ -74,6 +82,16 @@ export class Clients {
 
   remove(conn: Drainable): void {
     this.open.delete(conn);
+  }
+
+  countsFor(dialect: string): DialectCounts {
+    let found = this.counts.get(dialect);
+    if (!found) {
+      const { framesIn, messagesIn, messagesOut } = this.metrics;
+      found = { framesIn: framesIn.labels(dialect), messagesIn: messagesIn.labels(dialect), messagesOut: messagesOut.labels(dialect) };
+      this.counts.set(dialect, found);
+    }
+    return found;
   }
 
   /** The user's allowance on this node, shared by its connections; `release` it when the connection ends or changes user. */

@@ -138,15 +138,22 @@ export class WsTransport implements Transport, Flushable {
       }
       const batch = this.queue;
       const bytes = this.queued;
-      this.queue = [];
       this.queued = 0;
-      if (batch.length >= COALESCE_FRAMES) {
-        // Many small frames (a presence window's notices): one copy into one buffer is far cheaper than a writev of as many pieces.
-        this.socket.write(Buffer.concat(batch, bytes));
+      if (batch.length === 1) {
+        // The fan-out's common case: one frame this turn, written as it is, and the queue kept for the next turn.
+        const wire = batch[0];
+        batch.length = 0;
+        this.socket.write(wire);
       } else {
-        this.socket.cork();
-        for (const wire of batch) this.socket.write(wire);
-        this.socket.uncork();
+        this.queue = [];
+        if (batch.length >= COALESCE_FRAMES) {
+          // Many small frames (a presence window's notices): one copy into one buffer is far cheaper than a writev of as many pieces.
+          this.socket.write(Buffer.concat(batch, bytes));
+        } else {
+          this.socket.cork();
+          for (const wire of batch) this.socket.write(wire);
+          this.socket.uncork();
+        }
       }
       if (this.socket.writableLength > this.maxQueueBytes) return this.cutOff();
     }

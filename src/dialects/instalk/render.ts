@@ -3,8 +3,20 @@ import type { Json, JsonObject } from "../../core/json.js";
 import type { CoreEvent, Identity, Renderer } from "../../core/types.js";
 import type { StoredEvent } from "../../engine/store/types.js";
 
+let lastMs = Number.NaN;
+let lastIso = "";
+
+/** ISO text of an epoch ms; a busy room's events share their millisecond, so the last one is kept. */
+function iso(ms: number): string {
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
+}
+
 /** EJSON date, as the protocol's "ISO-DateTime in EJSON format". */
-export const ejson = (ms: number) => ({ $date: new Date(ms).toISOString() });
+export const ejson = (ms: number) => ({ $date: iso(ms) });
 
 /** The seed's User: what is stored in `set-user-info` events. */
 export interface SeedUser {
@@ -78,27 +90,29 @@ export function roomOf(channel: string): string {
   return channel.startsWith("room:") ? channel.slice(5) : channel;
 }
 
+/** The fields every stored event's frame starts with. */
+const head = (e: Pick<CoreEvent, "seq" | "time" | "sender">) => ({ nr: e.seq, time: ejson(e.time), sid: e.sender.id });
+
 /**
  * The whole frame members receive for a stored event: history replies reuse it
  * verbatim. Topic and user-info events also carry the original client's `#`
  * (the nr), `sender` (a User) and, for the topic, `when` (epoch ms).
  */
 function renderStored(r: string, e: Pick<CoreEvent, "type" | "seq" | "time" | "sender" | "data">): string | null {
-  const head = () => ({ nr: e.seq, time: ejson(e.time), sid: e.sender.id });
   switch (e.type) {
     case "msg": {
       const { body, mentions, attachments } = e.data;
       // The hot path (every stored message, once per room): the same text as the object below, without building it.
       if (typeof body === "string" && e.seq !== undefined) {
-        return `{"r":${JSON.stringify(r)},"o":"msg","data":{"nr":${e.seq},"time":{"$date":"${new Date(e.time).toISOString()}"},"sid":${JSON.stringify(e.sender.id)},"body":${JSON.stringify(body)},"mentions":${JSON.stringify(mentions ?? [])},"attachments":${JSON.stringify(attachments ?? [])}}}`;
+        return `{"r":${JSON.stringify(r)},"o":"msg","data":{"nr":${e.seq},"time":{"$date":"${iso(e.time)}"},"sid":${JSON.stringify(e.sender.id)},"body":${JSON.stringify(body)},"mentions":${JSON.stringify(mentions ?? [])},"attachments":${JSON.stringify(attachments ?? [])}}}`;
       }
-      return JSON.stringify({ r, o: "msg", data: { ...head(), body, mentions: mentions ?? [], attachments: attachments ?? [] } });
+      return JSON.stringify({ r, o: "msg", data: { ...head(e), body, mentions: mentions ?? [], attachments: attachments ?? [] } });
     }
     case "set-room-topic":
-      return JSON.stringify({ r, o: "set-room-topic", data: { ...head(), topic: e.data.topic, "#": e.seq, sender: senderOf(e), when: e.time } });
+      return JSON.stringify({ r, o: "set-room-topic", data: { ...head(e), topic: e.data.topic, "#": e.seq, sender: senderOf(e), when: e.time } });
     case "set-user-info": {
       const user = storedUser(e.data.user);
-      return JSON.stringify({ r, o: "set-user-info", data: { ...head(), user, "#": e.seq, sender: user } });
+      return JSON.stringify({ r, o: "set-user-info", data: { ...head(e), user, "#": e.seq, sender: user } });
     }
     default:
       return null;
