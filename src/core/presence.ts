@@ -80,13 +80,14 @@ export class Presence {
     }
   }
 
+  /** Deep-frozen: a broker in this process (and the ledger) can keep this very object instead of a copy. */
   private entry(connId: string, who: Identity): PresenceEntry {
-    return {
+    return Object.freeze({
       key: this.key(connId),
-      user: { id: who.id, name: who.name },
+      user: Object.freeze({ id: who.id, name: who.name }),
       node: this.nodeId,
-      info: { color: who.color, verified: who.verified, guest: who.guest },
-    };
+      info: Object.freeze({ color: who.color, verified: who.verified, guest: who.guest }),
+    });
   }
 }
 

@@ -27,7 +27,8 @@ export interface PresenceDeparture {
 export interface PresenceManager {
   /**
    * Adds or replaces the entry under `entry.key`. Replacing the same user's
-   * entry (a rename, new info) is not a "first".
+   * entry (a rename, new info) is not a "first". An entry whose maker froze
+   * it deeply (it, `user` and `info`) may be kept as given rather than copied.
    */
   add(channel: string, entry: PresenceEntry): Promise<{ firstForUser: boolean }>;
   remove(channel: string, key: string): Promise<{ removed: boolean; lastForUser: boolean }>;

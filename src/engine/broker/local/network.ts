@@ -98,7 +98,8 @@ export class LocalNetwork {
     if (!ch) this.channels.set(channel, (ch = { entries: new Map(), users: new Map(), listed: null }));
     const old = ch.entries.get(entry.key);
     // Copied once, as Redis would store it, then shared read-only by every list (joins into a big room list it often).
-    const copy = frozen(jsonCopy(entry));
+    // An entry its maker deep-froze (see PresenceManager.add) is already what a copy would be: kept as it is.
+    const copy = Object.isFrozen(entry) ? entry : frozen(jsonCopy(entry));
     ch.entries.set(entry.key, copy);
     ch.listed = null;
     if (old) this.unindex(old.node, channel, old.key);
