@@ -1,14 +1,14 @@
 // Processes for the cluster scenario: an own throwaway redis-server on a free
 // loopback port, and N Switchboard nodes on one store (and that Redis), each a
 // child process of its own so its CPU time can be read from /proc.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { killRedisServer, spawnRedisServer } from "../scripts/redis-server.js";
 import { freePort, type ServerChild } from "./child.js";
 import { startSwitchboard } from "./contestants.js";
+
+export { redisServerBinary as redisBinary } from "../scripts/redis-server.js";
 
 export interface BenchRedis {
   url: string;
@@ -16,57 +16,19 @@ export interface BenchRedis {
   stop(): Promise<void>;
 }
 
-/** $REDIS_SERVER, or redis-server on PATH; null when there is none. */
-export function redisBinary(): string | null {
-  if (process.env.REDIS_SERVER) return existsSync(process.env.REDIS_SERVER) ? process.env.REDIS_SERVER : null;
-  return spawnSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).stdout.trim() || null;
-}
-
-function pong(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    let reply = "";
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once("error", () => done(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.on("data", (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once("exit", () => resolve()));
-}
-
 /** A redis-server that keeps nothing on disk, in a temp folder removed by stop(). */
 export async function startRedis(binary: string): Promise<BenchRedis> {
   const dir = await mkdtemp(join(tmpdir(), "sb-bench-redis-"));
   const port = await freePort();
-  const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning"], {
-    stdio: ["ignore", "ignore", "pipe"],
+  const removeDir = () => rm(dir, { recursive: true, force: true });
+  const child = await spawnRedisServer(binary, port, dir).catch(async (error: unknown) => {
+    await removeDir();
+    throw error;
   });
-  let stderr = "";
-  child.stderr?.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-2000)));
   const stop = async () => {
-    child.kill("SIGKILL");
-    await exited(child);
-    await rm(dir, { recursive: true, force: true });
+    await killRedisServer(child);
+    await removeDir();
   };
-  const deadline = Date.now() + 10_000;
-  while (!(await pong(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new Error(`redis-server did not start on port ${port}: ${stderr.trim() || "no answer to PING"}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
   return { url: `redis://127.0.0.1:${port}`, pid: child.pid!, stop };
 }
 

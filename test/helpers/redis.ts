@@ -1,12 +1,12 @@
 // A throwaway redis-server for tests: its own process on a free loopback port,
 // in a temp folder, persisting nothing. Tests that need Redis skip LOUDLY when
 // no redis-server binary is installed, never pass silently.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createConnection, createServer } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
+import { killRedisServer, redisServerBinary, spawnRedisServer } from "../../scripts/redis-server.js";
 
 export interface TestRedis {
   url: string;
@@ -18,17 +18,6 @@ export interface TestRedis {
    * data survives). `whileDown` runs between the two, to act during the outage.
    */
   restart: (whileDown?: () => Promise<void>) => Promise<void>;
-}
-
-/** The redis-server binary: $REDIS_SERVER, or the first on PATH; null when none is installed. */
-export function redisServerBinary(): string | null {
-  const fromEnv = process.env.REDIS_SERVER;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    const candidate = join(dir, "redis-server");
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  return null;
 }
 
 /**
@@ -58,62 +47,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** One PING over a raw socket; true on +PONG. */
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ port, host: "127.0.0.1" });
-    let reply = "";
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once("error", () => done(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.on("data", (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
-    });
-  });
-}
-
-const live = new Set<ChildProcess>();
-// A test run that dies half-way must not leave servers behind.
-process.once("exit", () => {
-  for (const child of live) child.kill("SIGKILL");
-});
-
-async function spawnServer(binary: string, port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(binary, [
-    "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-    "--dir", dir, "--protected-mode", "no", "--loglevel", "warning",
-  ], { stdio: ["ignore", "ignore", "pipe"] });
-  live.add(child);
-  let stderr = "";
-  child.stderr?.on("data", (c) => (stderr += c.toString()));
-  let exited = false;
-  child.once("exit", () => {
-    exited = true;
-    live.delete(child);
-  });
-  const deadline = Date.now() + 10_000;
-  while (!(await ping(port))) {
-    if (exited || Date.now() > deadline) {
-      child.kill("SIGKILL");
-      throw new Error(`redis-server did not start on port ${port}: ${stderr.trim() || "no answer to PING"}`);
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGKILL");
-  await gone;
-}
-
 /** Starts a throwaway server; callers check `redisSkipReason()` first. */
 export async function startRedis(): Promise<TestRedis> {
   const binary = redisServerBinary();
@@ -125,7 +58,7 @@ export async function startRedis(): Promise<TestRedis> {
   for (let attempt = 1; !child; attempt++) {
     port = await freePort();
     try {
-      child = await spawnServer(binary, port, dir);
+      child = await spawnRedisServer(binary, port, dir);
     } catch (err) {
       if (attempt >= 3) throw err;
     }
@@ -135,13 +68,13 @@ export async function startRedis(): Promise<TestRedis> {
     url: `redis://127.0.0.1:${port}`,
     port,
     stop: async () => {
-      await kill(current);
+      await killRedisServer(current);
       await rm(dir, { recursive: true, force: true });
     },
     restart: async (whileDown) => {
-      await kill(current);
+      await killRedisServer(current);
       await whileDown?.();
-      current = await spawnServer(binary, port, dir);
+      current = await spawnRedisServer(binary, port, dir);
     },
   };
 }

@@ -1,25 +1,10 @@
-import type { JsonObject } from "../../../core/json.js";
 import { accountPageSize, containsPattern } from "../account-search.js";
 import { fold } from "../fold.js";
+import { ACCOUNT_COLUMNS, toAccount, type AccountRow } from "../rows.js";
 import { DuplicateError, type AccountQuery, type AccountRecord, type AccountStore } from "../types.js";
 import type { Connection } from "./connection.js";
 
-interface AccountRow {
-  id: string;
-  name: string;
-  mail: string | null;
-  password_hash: string | null;
-  color: string;
-  created: number;
-  meta: string;
-}
-
-const SELECT = "SELECT id, name, mail, password_hash, color, created, meta FROM accounts";
-
-function toAccount(row: AccountRow): AccountRecord {
-  const { id, name, mail, color, created } = row;
-  return { id, name, mail, passwordHash: row.password_hash, color, created, meta: JSON.parse(row.meta) as JsonObject };
-}
+const SELECT = `SELECT ${ACCOUNT_COLUMNS} FROM accounts`;
 
 /** Constraint names from the schema, to the field the port's DuplicateError names. */
 const DUPLICATE_FIELDS: Record<string, string> = {

@@ -1,25 +1,11 @@
-import type { JsonObject } from "../../../core/json.js";
+import { DOCUMENT_COLUMNS, toDocument, type DocumentRow } from "../rows.js";
 import type { DocumentQuery, DocumentRecord, DocumentStore } from "../types.js";
 import type { Connection } from "./connection.js";
 import type { DocRow, PgGroupCommit } from "./group-commit.js";
 import { checkBatchable } from "./values.js";
 
-interface StoredRow {
-  collection: string;
-  id: string;
-  rev: number;
-  owner: string;
-  body: string;
-  created: number;
-  updated: number;
-  deleted: boolean;
-}
-
-const COLUMNS = "collection, id, rev, owner, body, created, updated, deleted";
-
-function toRecord(row: StoredRow): DocumentRecord {
-  return { ...row, body: JSON.parse(row.body) as JsonObject };
-}
+/** The driver already reads boolean columns as booleans. */
+const fromRow = (row: DocumentRow<boolean>): DocumentRecord => toDocument(row, (flag) => flag);
 
 /** Checked here so one bad document fails alone instead of sinking its batch. */
 function toRow(doc: DocumentRecord): DocRow {
@@ -33,8 +19,8 @@ function toRow(doc: DocumentRecord): DocRow {
 export function postgresDocuments(db: Connection, commits: PgGroupCommit): DocumentStore {
   return {
     async get(collection: string, id: string): Promise<DocumentRecord | null> {
-      const { rows } = await db.query<StoredRow>(`SELECT ${COLUMNS} FROM documents WHERE collection = $1 AND id = $2`, [collection, id]);
-      return rows[0] ? toRecord(rows[0]) : null;
+      const { rows } = await db.query<DocumentRow<boolean>>(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE collection = $1 AND id = $2`, [collection, id]);
+      return rows[0] ? fromRow(rows[0]) : null;
     },
     async insert(doc: DocumentRecord): Promise<boolean> {
       return commits.enqueue({ kind: "insert", doc: toRow(doc) });
@@ -56,11 +42,11 @@ export function postgresDocuments(db: Connection, commits: PgGroupCommit): Docum
         where.push(q.ascending ? `(created, id) > ($${c}, $${i})` : `(created, id) < ($${c}, $${i})`);
       }
       const order = q.ascending ? "created ASC, id ASC" : "created DESC, id DESC";
-      const { rows } = await db.query<StoredRow>(
-        `SELECT ${COLUMNS} FROM documents WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT $2`,
+      const { rows } = await db.query<DocumentRow<boolean>>(
+        `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT $2`,
         values,
       );
-      return rows.map(toRecord);
+      return rows.map(fromRow);
     },
   };
 }

@@ -1,6 +1,7 @@
 import { since, type EngineObserver } from "../../observer.js";
 import type { Connection } from "./connection.js";
 import { COMMIT_BATCH_SQL, type BatchResultRow } from "./batch-sql.js";
+import type { DocumentRow } from "../rows.js";
 
 /** A write that takes a seq: an event (with content) or a bare counter bump. */
 export interface SeqWrite {
@@ -14,16 +15,8 @@ export interface SeqWrite {
   data: string;
 }
 
-export interface DocRow {
-  collection: string;
-  id: string;
-  rev: number;
-  owner: string;
-  body: string;
-  created: number;
-  updated: number;
-  deleted: boolean;
-}
+/** A document as PostgreSQL stores it (`deleted` a boolean column). */
+export type DocRow = DocumentRow<boolean>;
 
 export type DocWrite = { kind: "insert"; doc: DocRow } | { kind: "write"; doc: DocRow; expect: number };
 

@@ -1,24 +1,8 @@
-import type { JsonObject } from "../../../core/json.js";
+import { EVENT_COLUMNS, toEvent, type EventRow } from "../rows.js";
 import type { HistoryStore, NewEvent, ReadQuery, StoredEvent } from "../types.js";
 import type { Connection } from "./connection.js";
 import { checkBatchable } from "./values.js";
 import type { PgGroupCommit } from "./group-commit.js";
-
-interface EventRow {
-  seq: number;
-  type: string;
-  time: number;
-  sender_id: string;
-  sender_name: string;
-  data: string;
-}
-
-const COLUMNS = "seq, type, time, sender_id, sender_name, data";
-
-function toEvent(stream: string, row: EventRow): StoredEvent {
-  const { seq, type, time } = row;
-  return { stream, seq, type, time, sender: { id: row.sender_id, name: row.sender_name }, data: JSON.parse(row.data) as JsonObject };
-}
 
 /** Negative or fractional limits mean at most 0 / floor; an infinite one means no limit (NULL). */
 function sqlLimit(limit: number): number | null {
@@ -48,7 +32,7 @@ export function postgresHistory(db: Connection, commits: PgGroupCommit): History
       const params = [stream, q.from ?? 0, q.before ?? Number.MAX_SAFE_INTEGER, sqlLimit(q.limit)];
       const order = q.take === "oldest" ? "ASC" : "DESC";
       const { rows } = await db.query<EventRow>(
-        `SELECT ${COLUMNS} FROM events WHERE stream = $1 AND seq >= $2 AND seq < $3 ORDER BY seq ${order} LIMIT $4`,
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = $1 AND seq >= $2 AND seq < $3 ORDER BY seq ${order} LIMIT $4`,
         params,
       );
       if (q.take === "newest") rows.reverse();

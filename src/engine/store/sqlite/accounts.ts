@@ -1,18 +1,8 @@
 import type { Database } from "better-sqlite3";
-import type { JsonObject } from "../../../core/json.js";
 import { accountPageSize, containsPattern } from "../account-search.js";
 import { fold } from "../fold.js";
+import { ACCOUNT_COLUMNS, toAccount, type AccountRow } from "../rows.js";
 import { DuplicateError, type AccountQuery, type AccountRecord, type AccountStore } from "../types.js";
-
-interface AccountRow {
-  id: string;
-  name: string;
-  mail: string | null;
-  password_hash: string | null;
-  color: string;
-  created: number;
-  meta: string;
-}
 
 type WriteRow = AccountRow & { name_key: string; mail_key: string | null };
 
@@ -21,11 +11,6 @@ interface ListParams {
   pattern?: string;
   id?: string;
   limit: number;
-}
-
-function toAccount(row: AccountRow): AccountRecord {
-  const { id, name, mail, color, created } = row;
-  return { id, name, mail, passwordHash: row.password_hash, color, created, meta: JSON.parse(row.meta) as JsonObject };
 }
 
 function toRow(a: AccountRecord): WriteRow {
@@ -55,7 +40,7 @@ function rethrowDuplicate(error: unknown): never {
 }
 
 export function sqliteAccounts(db: Database): AccountStore {
-  const select = "SELECT id, name, mail, password_hash, color, created, meta FROM accounts";
+  const select = `SELECT ${ACCOUNT_COLUMNS} FROM accounts`;
   const byId = db.prepare<[string], AccountRow>(`${select} WHERE id = ?`);
   const byName = db.prepare<[string], AccountRow>(`${select} WHERE name_key = ?`);
   const byMail = db.prepare<[string], AccountRow>(`${select} WHERE mail_key = ?`);

@@ -1,18 +1,7 @@
 import type { Database, Statement } from "better-sqlite3";
-import type { JsonObject } from "../../../core/json.js";
+import { DOCUMENT_COLUMNS, toDocument, type DocumentRow } from "../rows.js";
 import type { DocumentQuery, DocumentRecord, DocumentStore } from "../types.js";
 import type { GroupCommit } from "./group-commit.js";
-
-interface DocumentRow {
-  collection: string;
-  id: string;
-  rev: number;
-  owner: string;
-  body: string;
-  created: number;
-  updated: number;
-  deleted: number;
-}
 
 interface ListParams {
   collection: string;
@@ -22,13 +11,10 @@ interface ListParams {
   owner?: string;
 }
 
-const COLUMNS = "collection, id, rev, owner, body, created, updated, deleted";
+/** SQLite has no boolean type: `deleted` is stored as 0/1. */
+const fromRow = (row: DocumentRow<number>): DocumentRecord => toDocument(row, (flag) => flag !== 0);
 
-function toRecord(row: DocumentRow): DocumentRecord {
-  return { ...row, body: JSON.parse(row.body) as JsonObject, deleted: row.deleted !== 0 };
-}
-
-function toRow(doc: DocumentRecord): DocumentRow {
+function toRow(doc: DocumentRecord): DocumentRow<number> {
   return { ...doc, body: JSON.stringify(doc.body), deleted: doc.deleted ? 1 : 0 };
 }
 
@@ -37,8 +23,8 @@ function toRow(doc: DocumentRecord): DocumentRow {
  * put together from these fixed fragments once, up front: nothing a client
  * sends ever becomes SQL text, it is only ever bound as a parameter.
  */
-function listStatements(db: Database): Map<string, Statement<ListParams, DocumentRow>> {
-  const out = new Map<string, Statement<ListParams, DocumentRow>>();
+function listStatements(db: Database): Map<string, Statement<ListParams, DocumentRow<number>>> {
+  const out = new Map<string, Statement<ListParams, DocumentRow<number>>>();
   for (const ascending of [true, false]) {
     for (const after of [true, false]) {
       for (const owner of [true, false]) {
@@ -46,8 +32,8 @@ function listStatements(db: Database): Map<string, Statement<ListParams, Documen
         if (owner) where.push("owner = @owner");
         if (after) where.push(ascending ? "(created, id) > (@created, @id)" : "(created, id) < (@created, @id)");
         const order = ascending ? "created ASC, id ASC" : "created DESC, id DESC";
-        const sql = `SELECT ${COLUMNS} FROM documents WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT @limit`;
-        out.set(listKey(ascending, after, owner), db.prepare<ListParams, DocumentRow>(sql));
+        const sql = `SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT @limit`;
+        out.set(listKey(ascending, after, owner), db.prepare<ListParams, DocumentRow<number>>(sql));
       }
     }
   }
@@ -58,12 +44,12 @@ const listKey = (ascending: boolean, after: boolean, owner: boolean) => `${ascen
 
 /** Writes ride the group commit with history appends: durable before they resolve, one commit for many. */
 export function sqliteDocuments(db: Database, commits: GroupCommit): DocumentStore {
-  const get = db.prepare<[string, string], DocumentRow>(`SELECT ${COLUMNS} FROM documents WHERE collection = ? AND id = ?`);
-  const insert = db.prepare<DocumentRow>(
-    `INSERT INTO documents (${COLUMNS}) VALUES (@collection, @id, @rev, @owner, @body, @created, @updated, @deleted)
+  const get = db.prepare<[string, string], DocumentRow<number>>(`SELECT ${DOCUMENT_COLUMNS} FROM documents WHERE collection = ? AND id = ?`);
+  const insert = db.prepare<DocumentRow<number>>(
+    `INSERT INTO documents (${DOCUMENT_COLUMNS}) VALUES (@collection, @id, @rev, @owner, @body, @created, @updated, @deleted)
      ON CONFLICT (collection, id) DO NOTHING`,
   );
-  const write = db.prepare<DocumentRow & { expect: number }>(
+  const write = db.prepare<DocumentRow<number> & { expect: number }>(
     `UPDATE documents SET rev = @rev, owner = @owner, body = @body, updated = @updated, deleted = @deleted
      WHERE collection = @collection AND id = @id AND rev = @expect`,
   );
@@ -72,7 +58,7 @@ export function sqliteDocuments(db: Database, commits: GroupCommit): DocumentSto
   return {
     async get(collection: string, id: string): Promise<DocumentRecord | null> {
       const row = get.get(collection, id);
-      return row ? toRecord(row) : null;
+      return row ? fromRow(row) : null;
     },
     async insert(doc: DocumentRecord): Promise<boolean> {
       const row = toRow(doc);
@@ -87,7 +73,7 @@ export function sqliteDocuments(db: Database, commits: GroupCommit): DocumentSto
       const params: ListParams = { collection, limit: q.limit };
       if (q.after) Object.assign(params, q.after);
       if (q.owner !== undefined) params.owner = q.owner;
-      return statement.all(params).map(toRecord);
+      return statement.all(params).map(fromRow);
     },
   };
 }

@@ -1,23 +1,7 @@
 import type { Database } from "better-sqlite3";
-import type { JsonObject } from "../../../core/json.js";
+import { EVENT_COLUMNS, toEvent, type EventRow } from "../rows.js";
 import type { HistoryStore, NewEvent, ReadQuery, StoredEvent } from "../types.js";
 import type { GroupCommit, Pooled } from "./group-commit.js";
-
-interface EventRow {
-  seq: number;
-  type: string;
-  time: number;
-  sender_id: string;
-  sender_name: string;
-  data: string;
-}
-
-const columns = "seq, type, time, sender_id, sender_name, data";
-
-function toEvent(stream: string, row: EventRow): StoredEvent {
-  const { seq, type, time } = row;
-  return { stream, seq, type, time, sender: { id: row.sender_id, name: row.sender_name }, data: JSON.parse(row.data) as JsonObject };
-}
 
 /** SQLite takes LIMIT -1 as "no limit"; negative or fractional limits from callers mean at most 0 / floor. */
 function sqlLimit(limit: number): number {
@@ -89,10 +73,10 @@ export function sqliteHistory(db: Database, commits: GroupCommit): HistoryStore 
   const first = db.prepare<[string], { seq: number | null }>("SELECT min(seq) AS seq FROM events WHERE stream = ?");
   type Range = { stream: string; from: number; before: number; limit: number };
   const oldest = db.prepare<Range, EventRow>(
-    `SELECT ${columns} FROM events WHERE stream = @stream AND seq >= @from AND seq < @before ORDER BY seq ASC LIMIT @limit`,
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = @stream AND seq >= @from AND seq < @before ORDER BY seq ASC LIMIT @limit`,
   );
   const newest = db.prepare<Range, EventRow>(
-    `SELECT ${columns} FROM events WHERE stream = @stream AND seq >= @from AND seq < @before ORDER BY seq DESC LIMIT @limit`,
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE stream = @stream AND seq >= @from AND seq < @before ORDER BY seq DESC LIMIT @limit`,
   );
   // Deletes the (keepLast+1)-th newest event and everything older; nothing when fewer are held.
   const trimCount = db.prepare<{ stream: string; keep: number }>(
