@@ -10,6 +10,15 @@ export interface Flushable {
  * that nobody sees the delay in a member list.
  */
 export const PRESENCE_WINDOW_MS = 50;
+/**
+ * In a huge room a window's flush (a write to every member) takes long
+ * itself; the next window is then a few times that long, so presence writes
+ * never take more than about a quarter of the node's time. Capped: a notice
+ * still arrives within a second.
+ */
+const FLUSH_SHARE = 3;
+const MAX_WINDOW_MS = 1000;
+let windowMs = PRESENCE_WINDOW_MS;
 
 const dirty = new Set<Flushable>();
 let scheduled = false;
@@ -27,10 +36,12 @@ function flushAll(): void {
 
 function flushLazy(): void {
   lazyTimer = null;
+  const start = performance.now();
   for (const item of lazy) {
     lazy.delete(item);
     item.flush();
   }
+  windowMs = Math.min(MAX_WINDOW_MS, Math.max(PRESENCE_WINDOW_MS, (performance.now() - start) * FLUSH_SHARE));
 }
 
 /** One write per connection per event-loop turn, however many frames the turn produced. */
@@ -46,5 +57,5 @@ export function markDirty(item: Flushable): void {
 export function markLazy(item: Flushable): void {
   if (dirty.has(item)) return;
   lazy.add(item);
-  lazyTimer ??= setTimeout(flushLazy, PRESENCE_WINDOW_MS);
+  lazyTimer ??= setTimeout(flushLazy, windowMs);
 }
