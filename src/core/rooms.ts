@@ -28,6 +28,8 @@ export function newRoom(id: string, now: number, creator: string | null = null):
   return { id, topic: "", closed: false, locked: false, capacity: null, creator, admins: creator ? [creator] : [], bans: [], meta: {}, created: now, rev: 0 };
 }
 
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** Announces, fleet-wide, that a room stopped keeping content: every node's cached answer changes at once. */
 const RETENTION = "sys:room-retention";
 /** How long a room's "keeps content" stays believed without a new read (a missed announcement costs at most this). */
@@ -38,7 +40,7 @@ const RETENTION_CACHE_MAX = 50_000;
 /** Rooms: membership, presence, stored events with gapless seq, and ephemeral signals. */
 export class Rooms {
   /** Room records being read for their retention, shared by the posts that wait on them (see `mayStore`). */
-  private readonly retentionReads = new Map<string, Promise<boolean>>();
+  private readonly retentionReads = new Map<string, Promise<void>>();
   /**
    * What the last read said: "keeps no content" is final (a room never goes
    * back), "keeps content" holds for `RETENTION_FRESH_MS` or until a node
@@ -148,25 +150,26 @@ export class Rooms {
   }
 
   /**
-   * Throws `RoomRefusal` for a room that keeps no content (relay's): nothing
-   * of the event is stored or sent. Posts to one room while its record is
-   * being read share that read, so their appends keep the order of the calls
-   * (a sender's messages), whatever order the store answers reads in.
+   * Rejects with `RoomRefusal` for a room that keeps no content (relay's):
+   * nothing of the event is stored or sent. A sender's appends keep the order
+   * of its calls by construction: while a room's record is being read every
+   * post to that room awaits that same read (their continuations run in call
+   * order), and the cached answer is used only when no read is pending.
    */
-  async mayStore(roomId: string): Promise<void> {
+  mayStore(roomId: string): Promise<void> {
+    const pending = this.retentionReads.get(roomId);
+    if (pending) return pending;
     const known = this.retention.get(roomId);
-    if (known && (known.none || known.until > this.now())) {
-      if (known.none) throw new RoomRefusal("room.no-retention", roomId);
-      return;
-    }
-    let read = this.retentionReads.get(roomId);
-    if (!read) {
-      const reading = this.store.rooms.get(roomId).then((room) => this.remember(roomId, keepsNoContent(room)));
-      const forget = () => this.retentionReads.get(roomId) === reading && this.retentionReads.delete(roomId);
-      reading.then(forget, forget);
-      this.retentionReads.set(roomId, (read = reading));
-    }
-    if (await read) throw new RoomRefusal("room.no-retention", roomId);
+    if (known && (known.none || known.until > this.now())) return known.none ? Promise.reject(new RoomRefusal("room.no-retention", roomId)) : SETTLED;
+    const started = this.now();
+    const reading = this.store.rooms.get(roomId).then((room) => {
+      if (this.remember(roomId, keepsNoContent(room), started)) throw new RoomRefusal("room.no-retention", roomId);
+    });
+    // Registered before any post awaits `reading`: the map is cleared first, then the posts resume, in order.
+    const forget = () => this.retentionReads.get(roomId) === reading && this.retentionReads.delete(roomId);
+    reading.then(forget, forget);
+    this.retentionReads.set(roomId, reading);
+    return reading;
   }
 
   /** Marks the room as keeping no content (relay's rooms): this node stops storing into it now, the others when they hear. */
@@ -178,9 +181,15 @@ export class Rooms {
     return room;
   }
 
-  private remember(roomId: string, none: boolean): boolean {
+  /**
+   * Notes what a read started at `since` said. "Keeps no content" is final:
+   * a read that began before the room was marked (and ends after) cannot
+   * take it back.
+   */
+  private remember(roomId: string, none: boolean, since = this.now()): boolean {
+    if (this.retention.get(roomId)?.none) return true;
     if (this.retention.size >= RETENTION_CACHE_MAX) this.retention.clear();
-    this.retention.set(roomId, { none, until: this.now() + RETENTION_FRESH_MS });
+    this.retention.set(roomId, { none, until: since + RETENTION_FRESH_MS });
     return none;
   }
 

@@ -35,13 +35,14 @@ function flushAll(): void {
 }
 
 function flushLazy(): void {
-  lazyTimer = null;
   const start = performance.now();
+  // Frames made lazy during the loop join it (a Set's iteration sees what is added); the next window starts after it.
   for (const item of lazy) {
     lazy.delete(item);
     item.flush();
   }
   windowMs = Math.min(MAX_WINDOW_MS, Math.max(PRESENCE_WINDOW_MS, (performance.now() - start) * FLUSH_SHARE));
+  lazyTimer = null;
 }
 
 /** One write per connection per event-loop turn, however many frames the turn produced. */

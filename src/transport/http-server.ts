@@ -236,13 +236,20 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
     if (!opts.isReady()) return refuseUpgrade(socket, { status: 503, body: JSON.stringify({ code: 503, reason: "draining" }) });
     const refusing = route.refuse?.(req, url) ?? null;
     // Most endpoints refuse nothing, or decide at once: no promise (and no closure holding the request) for them.
-    if (!(refusing instanceof Promise)) return upgrade(req, socket, head, url, remote, found.owner, route, refusing);
-    refusing
-      .then((refusal) => upgrade(req, socket, head, url, remote, found.owner, route, refusal))
-      .catch((err: unknown) => {
-        log.error({ err, path: url.pathname }, "upgrade failed");
-        socket.destroy();
-      });
+    const failed = (err: unknown) => {
+      log.error({ err, path: url.pathname }, "upgrade failed");
+      socket.destroy();
+    };
+    if (refusing instanceof Promise) {
+      refusing.then((refusal) => upgrade(req, socket, head, url, remote, found.owner, route, refusal)).catch(failed);
+      return;
+    }
+    // An endpoint's constructor that throws costs its socket, never the process.
+    try {
+      upgrade(req, socket, head, url, remote, found.owner, route, refusing);
+    } catch (err) {
+      failed(err);
+    }
   });
 
   server.on("clientError", answerClientError);

@@ -7,8 +7,10 @@ import { connectionId, type SlowReaderHook, type Transport, type TransportEvents
 import { textFrame } from "./ws-frame.js";
 
 const TRANSPORT = Symbol("transport");
-/** From this many frames in one flush on, they are copied into one buffer before the write. */
+/** From this many frames in one flush on, they are copied into one buffer before the write… */
 const COALESCE_FRAMES = 8;
+/** …unless they are more bytes than this: a big burst stays the shared frames' bytes, not a private copy per socket. */
+const COALESCE_MAX_BYTES = 64 * 1024;
 /** A WebSocket or its socket, carrying the transport its shared listeners call. */
 type Carrier = { [TRANSPORT]?: WsTransport };
 const transportOf = (emitter: unknown): WsTransport | undefined => (emitter as Carrier)[TRANSPORT];
@@ -146,7 +148,7 @@ export class WsTransport implements Transport, Flushable {
         this.socket.write(wire);
       } else {
         this.queue = [];
-        if (batch.length >= COALESCE_FRAMES) {
+        if (batch.length >= COALESCE_FRAMES && bytes <= COALESCE_MAX_BYTES) {
           // Many small frames (a presence window's notices): one copy into one buffer is far cheaper than a writev of as many pieces.
           this.socket.write(Buffer.concat(batch, bytes));
         } else {

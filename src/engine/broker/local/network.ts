@@ -99,7 +99,7 @@ export class LocalNetwork {
     const old = ch.entries.get(entry.key);
     // Copied once, as Redis would store it, then shared read-only by every list (joins into a big room list it often).
     // An entry its maker deep-froze (see PresenceManager.add) is already what a copy would be: kept as it is.
-    const copy = Object.isFrozen(entry) ? entry : frozen(jsonCopy(entry));
+    const copy = Object.isFrozen(entry) && Object.isFrozen(entry.user) && Object.isFrozen(entry.info) ? entry : frozen(jsonCopy(entry));
     ch.entries.set(entry.key, copy);
     ch.listed = null;
     if (old) this.unindex(old.node, channel, old.key);
