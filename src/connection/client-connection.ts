@@ -3,7 +3,8 @@ import { TokenBucket } from "../core/rate-limit.js";
 import type { OutFrame } from "../core/types.js";
 import type { Timed } from "../transport/timer-wheel.js";
 import type { Transport, TransportEvents } from "../transport/transport.js";
-import type { Clients, DialectCounts, Drainable, UserAllowance } from "./clients.js";
+import type { Clients, Drainable, UserAllowance } from "./clients.js";
+import type { DialectTally } from "../observability/metrics.js";
 import { watchCredential, type CredentialEnd } from "./credentials.js";
 import { FloodGuard } from "../transport/flood-guard.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -78,7 +79,7 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
   private idling = false;
   private firstTaken = false;
   private readonly bucket: TokenBucket;
-  private readonly counts: DialectCounts;
+  private readonly counts: DialectTally;
   /** Made at the first refusal by the rate limit. */
   private flood: FloodGuard | null = null;
   private allowance: UserAllowance | null = null;
@@ -194,14 +195,14 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
 
   /** A reply (or any frame the server says now): written at once, never held. */
   send(frame: OutFrame | string): void {
-    this.counts.messagesOut.inc();
+    this.counts.messagesOut++;
     this.transport.write(frame);
   }
 
   /** A refusal from a handler: counted on the protocol-error metric, then sent. */
   refuse(text: string, code: string): void {
     this.clients.metrics.protocolErrors.inc({ dialect: this.protocol.name, code });
-    this.counts.messagesOut.inc();
+    this.counts.messagesOut++;
     this.transport.write(text);
   }
 
@@ -258,7 +259,7 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     if (this.closing || this.deaf) return;
     const { config } = this.clients;
     const protocol = this.protocol;
-    this.counts.framesIn.inc();
+    this.counts.framesIn++;
     if (this.waiting >= config.limits.burst + MAX_WAITING) return this.say(protocol.refuse({ kind: "overloaded" }));
     if (this.idling) this.deadline = Date.now() + protocol.idleMs!(config);
     const handlers = this.handlers;
@@ -281,7 +282,7 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     if (refusal) return this.answer(protocol.refuse(refusal));
     if (!read!.ok) return this.answer(read!.answer);
     const request = read!.request;
-    this.counts.messagesIn.inc();
+    this.counts.messagesIn++;
     this.enqueue(() => this.run(request));
   }
 

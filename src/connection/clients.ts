@@ -2,7 +2,7 @@ import type { Config } from "../config/schema.js";
 import type { Core } from "../core/core.js";
 import { TokenBucket } from "../core/rate-limit.js";
 import type { Logger } from "../observability/log.js";
-import type { Metrics } from "../observability/metrics.js";
+import type { DialectTally, Metrics } from "../observability/metrics.js";
 import type { TimerWheel } from "../transport/timer-wheel.js";
 
 /**
@@ -23,13 +23,6 @@ export interface Drainable {
   terminate(): void;
   /** Settles once the connection closed and its dialect's cleanup ran. */
   readonly finished: Promise<void>;
-}
-
-/** A dialect's per-frame counters, their label looked up once (a labelled `inc` hashes its labels on every call). */
-export interface DialectCounts {
-  framesIn: { inc(): void };
-  messagesIn: { inc(): void };
-  messagesOut: { inc(): void };
 }
 
 /** One user's shared allowance, held by each of its connections on this node. */
@@ -62,7 +55,6 @@ async function settledWithin(promises: Array<Promise<unknown>>, ms: number): Pro
 export class Clients {
   private readonly open = new Set<Drainable>();
   private readonly users = new Map<string, UserAllowance>();
-  private readonly counts = new Map<string, DialectCounts>();
 
   constructor(
     readonly core: Core,
@@ -84,14 +76,9 @@ export class Clients {
     this.open.delete(conn);
   }
 
-  countsFor(dialect: string): DialectCounts {
-    let found = this.counts.get(dialect);
-    if (!found) {
-      const { framesIn, messagesIn, messagesOut } = this.metrics;
-      found = { framesIn: framesIn.labels(dialect), messagesIn: messagesIn.labels(dialect), messagesOut: messagesOut.labels(dialect) };
-      this.counts.set(dialect, found);
-    }
-    return found;
+  /** The dialect's per-frame tally (plain numbers: see `Metrics.tally`). */
+  countsFor(dialect: string): DialectTally {
+    return this.metrics.tally(dialect);
   }
 
   /** The user's allowance on this node, shared by its connections; `release` it when the connection ends or changes user. */

@@ -250,8 +250,14 @@ export function isIdentity(who: UserRef): who is Identity {
  * its author was anonymous (`opBy.authType`).
  */
 export function withSenderProfile(sender: UserRef, data: JsonObject): JsonObject {
-  return isIdentity(sender) ? { ...data, by: profile(sender) } : data;
+  if (!isIdentity(sender)) return data;
+  // One per identity (a session's identity is replaced, never changed): not one per message.
+  let by = profiles.get(sender);
+  if (!by) profiles.set(sender, (by = Object.freeze(profile(sender))));
+  return { ...data, by };
 }
+
+const profiles = new WeakMap<Identity, JsonObject>();
 
 export function toCoreEvent(stored: StoredEvent): CoreEvent {
   return { channel: stored.stream, type: stored.type, seq: stored.seq, time: stored.time, sender: stored.sender, data: stored.data };

@@ -17,18 +17,26 @@ const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000];
  * the engine and the core report through their observer interfaces, which
  * `engine`, `hub` and `authFailed` implement.
  */
+/** A dialect's per-frame counts, bumped as plain numbers on the hot path; they reach the counters when the registry is read. */
+export interface DialectTally {
+  framesIn: number;
+  messagesIn: number;
+  messagesOut: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly on = [this.registry];
+  private readonly tallies = new Map<string, DialectTally>();
 
   readonly connections = new Gauge({ name: "switchboard_connections", help: "Open connections", labelNames: ["dialect"], registers: this.on });
-  readonly framesIn = new Counter({ name: "switchboard_frames_in_total", help: "Frames received", labelNames: ["dialect"], registers: this.on });
+  readonly framesIn = new Counter({ name: "switchboard_frames_in_total", help: "Frames received", labelNames: ["dialect"], registers: this.on, collect: () => this.fold() });
   readonly protocolErrors = new Counter({ name: "switchboard_protocol_errors_total", help: "Requests refused with a protocol error", labelNames: ["dialect", "code"], registers: this.on });
   readonly slowReaders = new Counter({ name: "switchboard_slow_reader_disconnects_total", help: "Connections cut off for not reading", registers: this.on });
 
   // Counted by the connection layer (src/connection), per dialect.
-  readonly messagesIn = new Counter({ name: "switchboard_messages_in_total", help: "Client requests accepted for handling (past the size, syntax and rate checks)", labelNames: ["dialect"], registers: this.on });
-  readonly messagesOut = new Counter({ name: "switchboard_messages_out_total", help: "Answers sent to clients (replies and refusals); fan-out frames are counted by switchboard_deliveries_total", labelNames: ["dialect"], registers: this.on });
+  readonly messagesIn = new Counter({ name: "switchboard_messages_in_total", help: "Client requests accepted for handling (past the size, syntax and rate checks)", labelNames: ["dialect"], registers: this.on, collect: () => this.fold() });
+  readonly messagesOut = new Counter({ name: "switchboard_messages_out_total", help: "Answers sent to clients (replies and refusals); fan-out frames are counted by switchboard_deliveries_total", labelNames: ["dialect"], registers: this.on, collect: () => this.fold() });
   readonly queueDrops = new Counter({ name: "switchboard_queue_drops_total", help: "Outbound frames dropped because the client's transport could no longer take them", labelNames: ["dialect"], registers: this.on });
   readonly rateLimited = new Counter({ name: "switchboard_rate_limited_total", help: "Client frames refused by a rate limit", labelNames: ["dialect"], registers: this.on });
 
@@ -46,6 +54,23 @@ export class Metrics {
   readonly storeCommit = new Histogram({ name: "switchboard_store_commit_seconds", help: "Duration of one group commit (one transaction)", buckets: LATENCY_BUCKETS, registers: this.on });
   readonly storeBatch = new Histogram({ name: "switchboard_store_commit_batch_size", help: "Writes carried by one group commit", buckets: BATCH_BUCKETS, registers: this.on });
   readonly brokerPublish = new Histogram({ name: "switchboard_broker_publish_seconds", help: "Duration of one broker publish", buckets: PUBLISH_BUCKETS, registers: this.on });
+
+  /** The dialect's tally (one object per dialect, shared by its connections). */
+  tally(dialect: string): DialectTally {
+    let found = this.tallies.get(dialect);
+    if (!found) this.tallies.set(dialect, (found = { framesIn: 0, messagesIn: 0, messagesOut: 0 }));
+    return found;
+  }
+
+  /** Moves the tallies into their counters: a labelled `inc` hashes and checks its labels, too dear once per frame. */
+  private fold(): void {
+    for (const [dialect, t] of this.tallies) {
+      if (t.framesIn > 0) this.framesIn.inc({ dialect }, t.framesIn);
+      if (t.messagesIn > 0) this.messagesIn.inc({ dialect }, t.messagesIn);
+      if (t.messagesOut > 0) this.messagesOut.inc({ dialect }, t.messagesOut);
+      t.framesIn = t.messagesIn = t.messagesOut = 0;
+    }
+  }
 
   /** For `openStore` and `openBroker`: milliseconds in, seconds out. */
   readonly engine: EngineObserver = {
