@@ -9,7 +9,7 @@ import { OutFrame } from "../../src/core/types.js";
 import { createLogger } from "../../src/observability/log.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { TimerWheel } from "../../src/transport/timer-wheel.js";
-import type { Transport, TransportEvents } from "../../src/transport/transport.js";
+import { FakeTransport } from "../helpers/fake-transport.js";
 
 /** Polls `check` until it holds: these tests wait for conditions, not for fixed times. */
 async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
@@ -17,59 +17,6 @@ async function until(check: () => boolean, what: string, timeoutMs = 3000): Prom
   while (!check()) {
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** A transport that records what the connection wrote and lets the test play the client. */
-class FakeTransport implements Transport {
-  readonly kind = "websocket" as const;
-  readonly remoteAddress = "127.0.0.1";
-  readonly sent: string[] = [];
-  closedWith: { code: number; reason: string } | null = null;
-  backlog = 0;
-  private events: TransportEvents | null = null;
-  private flushed: Array<() => void> = [];
-  private static n = 0;
-  readonly id = `t${++FakeTransport.n}`;
-
-  get open(): boolean {
-    return this.closedWith === null;
-  }
-
-  bind(events: TransportEvents): void {
-    this.events = events;
-  }
-
-  write(frame: OutFrame | string): void {
-    if (this.open) this.sent.push(typeof frame === "string" ? frame : frame.text);
-  }
-
-  writeMany(frames: ReadonlyArray<OutFrame | string>): void {
-    for (const f of frames) this.write(f);
-  }
-
-  onFlushed(fn: () => void): void {
-    this.flushed.push(fn);
-  }
-
-  close(code: number, reason: string): void {
-    if (this.closedWith) return;
-    this.closedWith = { code, reason };
-    this.events?.onClose(code, false);
-  }
-
-  terminate(): void {
-    this.close(1006, "");
-  }
-
-  /** The client sends a frame. */
-  frame(value: unknown): void {
-    this.events?.onFrame(Buffer.from(typeof value === "string" ? value : JSON.stringify(value)), false);
-  }
-
-  /** The peer went away. */
-  drop(): void {
-    this.close(1006, "");
   }
 }
 

@@ -16,7 +16,6 @@ import { ClientConnection } from "../../src/connection/client-connection.js";
 import { Clients } from "../../src/connection/clients.js";
 import type { Handlers, Protocol } from "../../src/connection/protocol.js";
 import type { Core } from "../../src/core/core.js";
-import type { OutFrame } from "../../src/core/types.js";
 import { instalkProtocol } from "../../src/dialects/instalk/protocol.js";
 import { pubsubProtocol } from "../../src/dialects/pubsub/protocol.js";
 import { reallyProtocol } from "../../src/dialects/really/protocol.js";
@@ -24,42 +23,10 @@ import { relayProtocol } from "../../src/dialects/relay/protocol.js";
 import { createLogger } from "../../src/observability/log.js";
 import { Metrics } from "../../src/observability/metrics.js";
 import { TimerWheel } from "../../src/transport/timer-wheel.js";
-import type { Transport, TransportEvents } from "../../src/transport/transport.js";
+import { FakeTransport } from "../helpers/fake-transport.js";
 
 const RUNS = Number(process.env.SWITCHBOARD_TEST_FUZZ_RUNS ?? 2000);
 type Frame = { [key: string]: any };
-
-/** Records what the connection wrote and how it closed. */
-class RecordingTransport implements Transport {
-  readonly id = "fuzz";
-  readonly kind = "websocket" as const;
-  readonly remoteAddress = "127.0.0.1";
-  readonly sent: string[] = [];
-  closedWith: { code: number; reason: string } | null = null;
-  readonly backlog = 0;
-  events: TransportEvents | null = null;
-  get open(): boolean {
-    return this.closedWith === null;
-  }
-  bind(events: TransportEvents): void {
-    this.events = events;
-  }
-  write(frame: OutFrame | string): void {
-    if (this.open) this.sent.push(typeof frame === "string" ? frame : frame.text);
-  }
-  writeMany(frames: ReadonlyArray<OutFrame | string>): void {
-    for (const f of frames) this.write(f);
-  }
-  onFlushed(): void {}
-  close(code: number, reason: string): void {
-    if (this.closedWith) return;
-    this.closedWith = { code, reason };
-    this.events?.onClose(code, false);
-  }
-  terminate(): void {
-    this.close(1006, "");
-  }
-}
 
 /** Handlers that take every request the codec let through, and say nothing. */
 class Taking<Req> implements Handlers<Req> {
@@ -78,11 +45,11 @@ after(() => wheel.stop());
 const clients = new Clients({} as Core, configWith({ limits: { maxFrameBytes: 4096, messagesPerSecond: 1e9, burst: 1e9 } }), createLogger("silent"), new Metrics(), wheel);
 
 /** One frame through a fresh connection: what the dialect's handlers took, what was written, how it closed. */
-async function decode<Req, Ref>(protocol: Protocol<Req, Ref>, bytes: Buffer, binary: boolean): Promise<{ taken: Req[]; sent: string[]; closed: RecordingTransport["closedWith"] }> {
-  const t = new RecordingTransport();
+async function decode<Req, Ref>(protocol: Protocol<Req, Ref>, bytes: Buffer, binary: boolean): Promise<{ taken: Req[]; sent: string[]; closed: FakeTransport["closedWith"] }> {
+  const t = new FakeTransport();
   const h = new Taking<Req>();
   const conn = new ClientConnection(clients, t, protocol, h);
-  t.events!.onFrame(bytes, binary);
+  t.bytes(bytes, binary);
   // Refusals are said in their turn, after a microtask or two.
   for (let i = 0; i < 5; i++) await Promise.resolve();
   conn.close(1000, "done");
