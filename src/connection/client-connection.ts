@@ -101,7 +101,7 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     private readonly handlers: Handlers<Req>,
   ) {
     this.id = transport.id;
-    this.counts = clients.countsFor(protocol.name);
+    this.counts = clients.metrics.tally(protocol.name);
     const { limits } = clients.config;
     this.bucket = new TokenBucket(limits.messagesPerSecond, limits.burst);
     transport.bind(this);

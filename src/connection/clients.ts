@@ -2,7 +2,7 @@ import type { Config } from "../config/schema.js";
 import type { Core } from "../core/core.js";
 import { TokenBucket } from "../core/rate-limit.js";
 import type { Logger } from "../observability/log.js";
-import type { DialectTally, Metrics } from "../observability/metrics.js";
+import type { Metrics } from "../observability/metrics.js";
 import type { TimerWheel } from "../transport/timer-wheel.js";
 
 /**
@@ -74,11 +74,6 @@ export class Clients {
 
   remove(conn: Drainable): void {
     this.open.delete(conn);
-  }
-
-  /** The dialect's per-frame tally (plain numbers: see `Metrics.tally`). */
-  countsFor(dialect: string): DialectTally {
-    return this.metrics.tally(dialect);
   }
 
   /** The user's allowance on this node, shared by its connections; `release` it when the connection ends or changes user. */

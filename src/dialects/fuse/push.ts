@@ -98,7 +98,7 @@ export class Pushes {
         if (req.method === "OPTIONS") return origins.preflight(req, res);
         const headers = origins.headers(req);
         if (req.method !== "GET" && req.method !== "POST") return sendLine(res, 405, "main|fail|method not allowed", { ...headers, Allow: "GET, POST, OPTIONS" });
-        this.f.ctx.metrics.framesIn.inc({ dialect: "fuse" });
+        this.f.ctx.metrics.tally("fuse").framesIn++;
         const line = await this.lineOf(req, url);
         if (!line) return sendLine(res, 413, "main|fail|line too long", headers);
         const token = origins.token(req);
