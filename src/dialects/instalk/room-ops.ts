@@ -2,7 +2,7 @@ import type { JsonObject } from "../../core/json.js";
 import { RoomRefusal, unlessUnstored } from "../../core/room-records.js";
 import type { InstalkSession } from "./session.js";
 import { renderHistory, renderMembers, seedUser } from "./render.js";
-import { bodyFromTxt, dataSchemas, issuesToErrors, ROOM_ID, type DataSchemas } from "./schema.js";
+import { bodyFromTxt, dataSchemas, issuesToErrors, plainMsg, ROOM_ID, type DataSchemas, type MsgData } from "./schema.js";
 
 type Frame = Record<string, unknown>;
 
@@ -49,22 +49,20 @@ export class RoomOps {
         void this.lastPost.then(() => rooms.signal(r, user, o, {}, { user: user.id }));
         return;
     }
+    const cfg = this.s.ctx.config.instalk;
+    if (o === "msg") {
+      const plain = plainMsg(frame.data, cfg.maxBodyChars);
+      if (plain) return this.post(r, plain);
+    }
     // Looked up per frame (built once per limit value): a live settings change applies to open sockets too.
     const schema = dataSchemas(this.s.ctx.config.instalk.maxBodyChars)[o as keyof DataSchemas];
     // The original client sends a message's text as `txt`.
     const parsed = schema.safeParse((o === "msg" ? bodyFromTxt(frame.data) : frame.data) ?? {});
     if (!parsed.success) return this.s.badRequest({ r, o }, issuesToErrors(parsed.error, "data"));
     const data = parsed.data as JsonObject;
-    const cfg = this.s.ctx.config.instalk;
     switch (o) {
       case "msg":
-        // Not awaited: the append is queued in order now; the fan-out follows the commit.
-        this.lastPost = rooms.post(r, user, "msg", { body: data.body, mentions: data.mentions, attachments: data.attachments }).catch((err: unknown) => {
-          if (err instanceof RoomRefusal) return this.s.send({ r, o, error: { code: 403, msg: err.code } });
-          this.s.ctx.log.error({ err, conn: this.s.connId }, "message not stored");
-          this.s.send({ r, o, error: { code: 500, msg: "message.not-stored" } });
-        });
-        return;
+        return this.post(r, data as unknown as MsgData);
       case "set-room-topic":
         await rooms.setTopic(r, user, data.topic as string);
         return;
@@ -83,6 +81,16 @@ export class RoomOps {
         return this.s.sendText(`{"r":${JSON.stringify(r)},"o":"sync","data":{"messages":${renderHistory(events)},"more":${more}}}`);
       }
     }
+  }
+
+  /** Not awaited: the append is queued in order now; the fan-out follows the commit. */
+  private post(r: string, data: MsgData): void {
+    const { body, mentions, attachments } = data;
+    this.lastPost = this.s.ctx.core.rooms.post(r, this.s.user, "msg", { body, mentions, attachments }).catch((err: unknown) => {
+      if (err instanceof RoomRefusal) return this.s.send({ r, o: "msg", error: { code: 403, msg: err.code } });
+      this.s.ctx.log.error({ err, conn: this.s.connId }, "message not stored");
+      this.s.send({ r, o: "msg", error: { code: 500, msg: "message.not-stored" } });
+    });
   }
 
   private async join(r: string): Promise<void> {
