@@ -279,14 +279,14 @@ export class Hub {
   private fanOut(channel: Channel, event: CoreEvent): void {
     // Clocks of a fleet's nodes differ a little: never a negative latency.
     if (event.seq !== undefined) this.observer.fanOut?.(Math.max(0, Date.now() - event.time));
-    const frames = new Map<Renderer, OutFrame | null>();
+    const frames = new RenderedOnce(event);
     let delivered = 0;
     for (const subscription of channel.subs.values()) if (this.deliverOne(subscription, event, frames)) delivered++;
     if (delivered > 0) this.observer.delivered?.(delivered);
   }
 
   /** Whether a frame went to the subscriber now (held, filtered out or not shown: no). */
-  private deliverOne(s: Subscription, event: CoreEvent, frames: Map<Renderer, OutFrame | null> | null): boolean {
+  private deliverOne(s: Subscription, event: CoreEvent, frames: RenderedOnce | null): boolean {
     if (event.exceptConn === s.sub.connId || event.exceptUser === s.sub.user.id) return false;
     if (event.seq !== undefined && event.seq <= s.floor) return false;
     if (s.accepts && !s.accepts(event)) return false;
@@ -294,15 +294,36 @@ export class Hub {
       s.held.push(event);
       return false;
     }
-    const renderer = s.sub.renderer;
-    let frame = frames?.get(renderer);
-    if (frame === undefined) {
-      const text = renderer.render(event);
-      frame = text === null ? null : new OutFrame(text, event.lazy === true);
-      frames?.set(renderer, frame);
-    }
+    const frame = (frames ?? new RenderedOnce(event)).frameFor(s.sub.renderer);
     if (!frame) return false;
     s.sub.deliver(frame);
     return true;
+  }
+
+}
+
+/**
+ * One event's frame per dialect, rendered at its first subscriber and shared
+ * by the rest. A room nearly always has one dialect: that one is kept in
+ * fields, compared per delivery instead of looked up in a map.
+ */
+class RenderedOnce {
+  private renderer: Renderer | null = null;
+  private frame: OutFrame | null = null;
+  private others: Map<Renderer, OutFrame | null> | null = null;
+
+  constructor(private readonly event: CoreEvent) {}
+
+  frameFor(renderer: Renderer): OutFrame | null {
+    if (renderer === this.renderer) return this.frame;
+    const known = this.others?.get(renderer);
+    if (known !== undefined) return known;
+    const text = renderer.render(this.event);
+    const frame = text === null ? null : new OutFrame(text, this.event.lazy === true);
+    if (this.renderer === null) {
+      this.renderer = renderer;
+      this.frame = frame;
+    } else (this.others ??= new Map()).set(renderer, frame);
+    return frame;
   }
 }
