@@ -98,14 +98,15 @@ async function postgresBackend(opts: BenchOptions): Promise<DurableBackend> {
 }
 
 function table(backends: DurableBackend[]): string {
-  const header = ["store", "senders", "msgs/s", "p50 ms", "p99 ms", "server CPU s", "raw rows/s", "of raw"];
+  const header = ["store", "senders", "msgs/s", "p50 ms", "p99 ms", "server CPU s", "µs/msg", "raw rows/s", "raw µs/row", "of raw"];
   const lines: string[][] = [];
   for (const b of backends) {
     if (b.skipped) lines.push([b.store, "-", "skipped", "", "", "", "", ""]);
     for (const r of b.runs) {
       lines.push([
         b.store, String(r.senders), `${num(r.perSecond)}${r.consistent ? "" : " (!)"}`, num(r.p50Ms, 1), num(r.p99Ms, 1),
-        num(r.serverCpuSeconds, 2), b.raw ? num(b.raw.rowsPerSecond) : "-", r.ofRaw === null ? "-" : `${num(r.ofRaw * 100, 1)}%`,
+        num(r.serverCpuSeconds, 2), r.acked > 0 ? num((r.serverCpuSeconds / r.acked) * 1e6, 1) : "-",
+        b.raw ? num(b.raw.rowsPerSecond) : "-", b.raw ? num(1e6 / b.raw.rowsPerSecond, 1) : "-", r.ofRaw === null ? "-" : `${num(r.ofRaw * 100, 1)}%`,
       ]);
     }
   }
