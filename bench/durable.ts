@@ -7,7 +7,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
 import { redactUrl } from "../src/engine/redact.js";
-import { freePort, type ServerChild } from "./child.js";
+import { freePort, spawnServer, type ServerChild } from "./child.js";
 import { startSwitchboard } from "./contestants.js";
 import { machine } from "./machine.js";
 import type { BenchOptions } from "./options.js";
@@ -59,6 +59,31 @@ async function measureAll(backend: DurableBackend, opts: BenchOptions, env: Node
   }
 }
 
+/**
+ * The same senders against bench/servers/ws-echo.ts: the WebSocket round trip,
+ * the parse and the echo's rendering, with no store and no checks. Its server
+ * CPU per message plus the raw insert's time per row is what a server doing
+ * nothing else would spend on one core: the floor the ratio can reach.
+ */
+async function echoFloor(opts: BenchOptions): Promise<SendersResult[]> {
+  const port = await freePort();
+  const server = await spawnServer(["--import", "tsx", "bench/servers/ws-echo.ts", String(port)], port);
+  const runs: SendersResult[] = [];
+  try {
+    for (const n of opts.senders) {
+      say(`ws echo (no store): ${n} senders × ${opts.inFlight} in flight, ${opts.seconds}s… `);
+      const r = await measureSenders(server, `echo-${n}`, n, opts.inFlight, opts.seconds);
+      runs.push(r);
+      say(`${num(r.perSecond)} msgs/s, ${num(usPerMessage(r), 1)} µs server CPU each\n`);
+    }
+  } finally {
+    await server.stop();
+  }
+  return runs;
+}
+
+const usPerMessage = (r: SendersResult) => (r.acked > 0 ? (r.serverCpuSeconds / r.acked) * 1e6 : Number.NaN);
+
 async function sqliteBackend(opts: BenchOptions): Promise<DurableBackend> {
   const backend: DurableBackend = { store: "sqlite", raw: null, runs: [] };
   try {
@@ -97,24 +122,47 @@ async function postgresBackend(opts: BenchOptions): Promise<DurableBackend> {
   return backend;
 }
 
-function table(backends: DurableBackend[]): string {
+function table(backends: DurableBackend[], echo: SendersResult[]): string {
   const header = ["store", "senders", "msgs/s", "p50 ms", "p99 ms", "server CPU s", "µs/msg", "raw rows/s", "raw µs/row", "of raw"];
   const lines: string[][] = [];
   for (const b of backends) {
-    if (b.skipped) lines.push([b.store, "-", "skipped", "", "", "", "", ""]);
+    if (b.skipped) lines.push([b.store, "-", "skipped", ...header.slice(3).map(() => "")]);
     for (const r of b.runs) {
       lines.push([
         b.store, String(r.senders), `${num(r.perSecond)}${r.consistent ? "" : " (!)"}`, num(r.p50Ms, 1), num(r.p99Ms, 1),
-        num(r.serverCpuSeconds, 2), r.acked > 0 ? num((r.serverCpuSeconds / r.acked) * 1e6, 1) : "-",
+        num(r.serverCpuSeconds, 2), r.acked > 0 ? num(usPerMessage(r), 1) : "-",
         b.raw ? num(b.raw.rowsPerSecond) : "-", b.raw ? num(1e6 / b.raw.rowsPerSecond, 1) : "-", r.ofRaw === null ? "-" : `${num(r.ofRaw * 100, 1)}%`,
       ]);
     }
+  }
+  const sqliteRaw = backends.find((b) => b.store === "sqlite")?.raw ?? null;
+  for (const r of echo) {
+    lines.push([
+      "ws echo (no store)", String(r.senders), num(r.perSecond), num(r.p50Ms, 1), num(r.p99Ms, 1), num(r.serverCpuSeconds, 2), num(usPerMessage(r), 1),
+      sqliteRaw ? num(sqliteRaw.rowsPerSecond) : "-", sqliteRaw ? num(1e6 / sqliteRaw.rowsPerSecond, 1) : "-",
+      sqliteRaw ? `${num((r.perSecond / sqliteRaw.rowsPerSecond) * 100, 1)}%` : "-",
+    ]);
   }
   const widths = header.map((h, col) => Math.max(h.length, ...lines.map((l) => l[col].length)));
   const format = (cells: string[]) => cells.map((c, col) => (col === 0 ? c.padEnd(widths[col]) : c.padStart(widths[col]))).join("  ");
   const out = [format(header), widths.map((w) => "-".repeat(w)).join("  "), ...lines.map(format)];
   for (const b of backends) if (b.error) out.push(`${b.store}: ${b.error}`);
   return out.join("\n");
+}
+
+/**
+ * What one core could reach if it did the echo server's work and the raw
+ * insert's, nothing else: the best ratio any server of this shape could show
+ * on this machine (the least echo cost measured, the raw insert's time per row).
+ */
+function oneCoreFloor(backends: DurableBackend[], echo: SendersResult[]): string | null {
+  const raw = backends.find((b) => b.store === "sqlite")?.raw;
+  const costs = echo.map(usPerMessage).filter(Number.isFinite);
+  if (!raw || costs.length === 0) return null;
+  const echoUs = Math.min(...costs);
+  const rawUs = 1e6 / raw.rowsPerSecond;
+  const best = 1e6 / (echoUs + rawUs);
+  return `one core doing only the echo (${num(echoUs, 1)} µs) and the raw insert (${num(rawUs, 1)} µs): at most ${num(best)} msgs/s = ${num((best / raw.rowsPerSecond) * 100, 1)}% of the raw insert rate (goal: 70%)`;
 }
 
 export async function durable(opts: BenchOptions): Promise<void> {
@@ -127,10 +175,16 @@ export async function durable(opts: BenchOptions): Promise<void> {
   for (const b of backends) {
     for (const r of b.runs) r.ofRaw = b.raw ? r.perSecond / b.raw.rowsPerSecond : null;
   }
-  say(`\n${table(backends)}\n`);
+  const echo = await echoFloor(opts).catch((err: unknown) => {
+    say(`ws echo: failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    return [];
+  });
+  say(`\n${table(backends, echo)}\n`);
+  const floor = oneCoreFloor(backends, echo);
+  if (floor) say(`\n${floor}\n`);
   const options = { senders: opts.senders, inFlight: opts.inFlight, seconds: opts.seconds, pg: redactUrl(opts.pg) };
   await mkdir("bench/results", { recursive: true });
-  await writeFile(RESULTS, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(loadBefore), options, results: backends }, null, 2)}\n`);
+  await writeFile(RESULTS, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(loadBefore), options, results: backends, echo }, null, 2)}\n`);
   const measured = backends.filter((b) => b.runs.length > 0);
   const svg = barChart({
     title: "Stored and echoed instalk messages per second, against the database alone",
