@@ -36,12 +36,13 @@ async function open(msg: Extract<ToWorker, { type: "open" }>): Promise<void> {
   let failed: Error | null = null;
   const lane = async () => {
     while (next < msg.count && failed === null) {
-      next++;
+      const index = next++;
       const left = msg.deadline - Date.now();
       if (left <= 0) throw new Error("deadline passed");
       const c = await RawClient.open(msg.port, msg.path, left);
       clients.push(c);
-      await handshake(c, msg.handshake, msg.room, Math.max(1, msg.deadline - Date.now()));
+      const room = msg.roomSize > 0 ? `${msg.room}-${process.pid}-${Math.floor(index / msg.roomSize)}` : msg.room;
+      await handshake(c, msg.handshake, room, Math.max(1, msg.deadline - Date.now()));
       opened++;
     }
   };

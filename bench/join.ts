@@ -5,6 +5,8 @@
 // instalk room every join notifies every member, so the clients receive
 // O(N²) frames, and they must not be what sets the pace. A join still
 // unfinished after --give-up seconds (120) is abandoned and reported as such.
+// The same N clients joining rooms of 50 (SMALL_ROOM) are measured too: what
+// a join costs without the one big room's O(N²) notices and member lists.
 import { freePort, type ServerChild } from "./child.js";
 import { loadNow, machineNote, mib, num, say, sleep, textTable, withProgress, writeResults } from "./common.js";
 import { startSwitchboard, wsNaive } from "./contestants.js";
@@ -14,8 +16,10 @@ import { cpuSeconds, rssBytes } from "./proc.js";
 import { PROFILED_STOP_MS, ProfileRun } from "./profiling.js";
 import { ClientPool, type Handshake } from "./workers.js";
 
+type Kind = "ws" | "switchboard" | "switchboard-rooms";
+
 export interface JoinResult {
-  server: "ws" | "switchboard";
+  server: Kind;
   label: string;
   clients: number;
   /** Clients connected (and, for Switchboard, initialised and joined) when the measurement ended. */
@@ -43,8 +47,12 @@ export interface JoinPair {
   clients: number;
   ws: JoinResult | null;
   switchboard: JoinResult | null;
+  /** The same count into rooms of SMALL_ROOM members. */
+  "switchboard-rooms": JoinResult | null;
   /** Switchboard's time over raw ws's; a lower bound when Switchboard gave up. */
   ratio: number | null;
+  /** The same for the rooms of SMALL_ROOM. */
+  roomsRatio: number | null;
   errors: string[];
 }
 
@@ -52,15 +60,22 @@ const ROOM = "join-bench";
 /** Connections each client process opens at once: 2 processes × 50 ≈ the other scenarios' 100. */
 const PARALLEL = 50;
 const SETTLE_MS = 1_500;
+/** The idle scenario's room size: joins that are not O(N²). */
+const SMALL_ROOM = 50;
+const LABELS: Record<Kind, string> = {
+  ws: "raw ws connect",
+  switchboard: "Switchboard connect + init + join",
+  "switchboard-rooms": `Switchboard, rooms of ${SMALL_ROOM}`,
+};
 
-async function startServer(kind: "ws" | "switchboard", run: ProfileRun | null): Promise<ServerChild> {
+async function startServer(kind: Kind, run: ProfileRun | null): Promise<ServerChild> {
   const port = await freePort();
   if (kind === "ws") return wsNaive.start(port);
   return startSwitchboard(port, {}, run ? { nodeFlags: run.nodeFlags(true), stopTimeoutMs: PROFILED_STOP_MS } : {});
 }
 
-async function measure(kind: "ws" | "switchboard", clients: number, opts: BenchOptions): Promise<JoinResult> {
-  const label = kind === "ws" ? "raw ws connect" : "Switchboard connect + init + join";
+async function measure(kind: Kind, clients: number, opts: BenchOptions): Promise<JoinResult> {
+  const label = LABELS[kind];
   const run = kind === "switchboard" && opts.profile ? await ProfileRun.create(opts.profile, "join", `switchboard-${clients}`, true) : null;
   const server = await startServer(kind, run);
   let pool: ClientPool | null = null;
@@ -80,7 +95,10 @@ async function measure(kind: "ws" | "switchboard", clients: number, opts: BenchO
     const progress: [number, number][] = [[0, 0]];
     const sampler = setInterval(() => progress.push([+((performance.now() - t0) / 1000).toFixed(2), pool!.opened]), 500);
     const opened = await withProgress(
-      pool.open({ port: server.port, path, count: clients, handshake, room: ROOM, parallel: PARALLEL, deadline: Date.now() + opts.giveUpSeconds * 1000 }),
+      pool.open({
+        port: server.port, path, count: clients, handshake, room: ROOM, roomSize: kind === "switchboard-rooms" ? SMALL_ROOM : 0,
+        parallel: PARALLEL, deadline: Date.now() + opts.giveUpSeconds * 1000,
+      }),
       () => `${label} × ${num(clients)}: ${num(pool!.opened)} done after ${num((performance.now() - t0) / 1000, 1)} s, server RSS ${num(mib(rssBytes(server.pid)), 1)} MiB`,
     ).finally(() => clearInterval(sampler));
     const t1 = performance.now();
@@ -135,10 +153,10 @@ export async function join(opts: BenchOptions): Promise<void> {
   const loadBefore = loadNow("server and client processes share the cores: times will be long");
   const pairs: JoinPair[] = [];
   for (const clients of opts.join) {
-    const pair: JoinPair = { clients, ws: null, switchboard: null, ratio: null, errors: [] };
+    const pair: JoinPair = { clients, ws: null, switchboard: null, "switchboard-rooms": null, ratio: null, roomsRatio: null, errors: [] };
     pairs.push(pair);
-    for (const kind of ["ws", "switchboard"] as const) {
-      say(`${kind === "ws" ? "raw ws" : "Switchboard"}: ${num(clients)} clients…\n`);
+    for (const kind of ["ws", "switchboard", "switchboard-rooms"] as const) {
+      say(`${LABELS[kind]}: ${num(clients)} clients…\n`);
       try {
         const r = await measure(kind, clients, opts);
         pair[kind] = r;
@@ -154,18 +172,21 @@ export async function join(opts: BenchOptions): Promise<void> {
       }
     }
     if (pair.ws?.complete && pair.switchboard) pair.ratio = pair.switchboard.seconds / pair.ws.seconds;
+    const rooms = pair["switchboard-rooms"];
+    if (pair.ws?.complete && rooms) pair.roomsRatio = rooms.seconds / pair.ws.seconds;
   }
 
   const lines: string[][] = [];
   for (const p of pairs) {
-    for (const r of [p.ws, p.switchboard]) {
+    for (const r of [p.ws, p.switchboard, p["switchboard-rooms"]]) {
       if (!r) continue;
-      const isSb = r.server === "switchboard";
+      const ratio = r.server === "switchboard" ? p.ratio : p.roomsRatio;
+      const isSb = r.server !== "ws";
       lines.push([
         r.label, num(r.clients), r.complete ? num(r.seconds, 2) : `> ${num(r.seconds, 0)} (gave up, ${num(r.joined)} joined)`,
         num(r.perSecond), num(r.serverCpuSeconds, 1), `${num(r.clientCpuShare * 100)}%`, num(r.framesReceived),
         num(mib(r.rssPeakBytes), 1), num(r.kibPerConnection, 1),
-        isSb && p.ratio !== null ? `${r.complete ? "" : "≥ "}${num(p.ratio, 1)}×` : isSb ? "-" : "1.0×",
+        isSb && ratio !== null ? `${r.complete ? "" : "≥ "}${num(ratio, 1)}×` : isSb ? "-" : "1.0×",
       ]);
     }
   }
@@ -173,6 +194,7 @@ export async function join(opts: BenchOptions): Promise<void> {
   for (const p of pairs) for (const e of p.errors) say(`${num(p.clients)}: ${e}\n`);
   for (const p of pairs) {
     if (p.ratio !== null) say(`${num(p.clients)} into one room: Switchboard ${p.switchboard?.complete ? "" : "≥ "}${num(p.ratio, 1)}× raw ws connect (goal: ≤ 2×)\n`);
+    if (p.roomsRatio !== null) say(`${num(p.clients)} into rooms of ${SMALL_ROOM}: Switchboard ${num(p.roomsRatio, 1)}× raw ws connect\n`);
   }
 
   const note = machineNote(loadBefore);
@@ -192,11 +214,12 @@ export async function join(opts: BenchOptions): Promise<void> {
             : null,
         ),
       },
+      { name: LABELS["switchboard-rooms"], values: pairs.map((p) => p["switchboard-rooms"]?.seconds ?? null) },
     ],
     note,
   });
   // The joined-over-time curves, on one time axis: a straight line is a constant cost per join.
-  const curves = pairs.flatMap((p) => [p.ws, p.switchboard]).filter((r): r is JoinResult => r !== null);
+  const curves = pairs.flatMap((p) => [p.ws, p.switchboard, p["switchboard-rooms"]]).filter((r): r is JoinResult => r !== null);
   const xs = [...new Set(curves.flatMap((r) => r.progress.map(([t]) => t)))].sort((a, b) => a - b);
   const line = lineChart({
     title: "Clients in the room over time",
@@ -205,7 +228,7 @@ export async function join(opts: BenchOptions): Promise<void> {
     x: xs,
     series: curves.map((r) => {
       const at = new Map(r.progress.map(([t, n]) => [t, n]));
-      return { name: `${r.server === "ws" ? "ws" : "Switchboard"} × ${num(r.clients)}`, values: xs.map((t) => at.get(t) ?? null) };
+      return { name: `${r.server === "ws" ? "ws" : r.server === "switchboard" ? "Switchboard" : `SB rooms of ${SMALL_ROOM}`} × ${num(r.clients)}`, values: xs.map((t) => at.get(t) ?? null) };
     }),
     note,
   });

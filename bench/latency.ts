@@ -142,7 +142,7 @@ async function measure(c: Contestant, opts: BenchOptions, row: LatencyRow): Prom
     const rest = opts.clients - timedCount;
     const opened = await pool.open({
       port: server.port, path: isSb ? "/websocket" : `/?role=sub&room=${ROOM}`, count: rest, handshake: isSb ? "instalk" : "none",
-      room: ROOM, parallel: PARALLEL, deadline: Date.now() + 120_000,
+      room: ROOM, roomSize: 0, parallel: PARALLEL, deadline: Date.now() + 120_000,
     });
     if (opened.error) throw new Error(`only ${opened.opened} of ${rest} receivers joined: ${opened.error}`);
     // The publisher: a member in Switchboard (instalk sends only into joined rooms; its own echoes are not counted), not one for ws.

@@ -12,6 +12,8 @@ export interface OpenSpec {
   count: number;
   handshake: Handshake;
   room: string;
+  /** Members per room (each client process its own rooms): rooms `room-<pid>-<k>` instead of one room for all; 0: one room. */
+  roomSize: number;
   /** Connections each worker opens (and hand-shakes) at once. */
   parallel: number;
   /** Date.now() past which a worker gives up what it has not opened. */
