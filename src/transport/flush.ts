@@ -20,17 +20,26 @@ const FLUSH_SHARE = 3;
 const MAX_WINDOW_MS = 1000;
 let windowMs = PRESENCE_WINDOW_MS;
 
-const dirty = new Set<Flushable>();
+let dirty = new Set<Flushable>();
+/** The set `dirty` is swapped with at a flush (two sets for the node, each emptied with one clear). */
+let spare = new Set<Flushable>();
 let scheduled = false;
 const lazy = new Set<Flushable>();
 let lazyTimer: NodeJS.Timeout | null = null;
 
 function flushAll(): void {
   scheduled = false;
-  for (const item of dirty) {
-    dirty.delete(item);
-    lazy.delete(item);
-    item.flush();
+  // What a flush marks dirty (a callback that writes elsewhere) goes into the fresh set and is flushed in this turn too, after the rest.
+  while (dirty.size > 0) {
+    const batch = dirty;
+    dirty = spare;
+    spare = batch;
+    for (const item of batch) {
+      // Its lazy frames go now, with the rest (a lazy frame that came during this loop too).
+      if (lazy.size > 0) lazy.delete(item);
+      item.flush();
+    }
+    batch.clear();
   }
 }
 

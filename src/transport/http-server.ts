@@ -1,6 +1,6 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer } from "ws";
 import type { EndpointRoute, HttpRefusal, OwnedRoute } from "./routes.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -12,7 +12,7 @@ import { HttpSessions } from "./http-sessions.js";
 import { serveMetrics } from "./metrics-endpoint.js";
 import type { TimerWheel } from "./timer-wheel.js";
 import type { SlowReaderHook, Transport, TransportKind } from "./transport.js";
-import { WsTransport } from "./ws-transport.js";
+import { TransportSocket, WsTransport, type WsSettings } from "./ws-transport.js";
 
 export interface HttpServerOptions {
   routes: OwnedRoute[];
@@ -38,11 +38,16 @@ export interface HttpServerOptions {
 export interface HttpFront {
   server: Server;
   /** Every open transport, whatever its kind: shutdown closes what the dialects left. */
-  connections: Set<Transport>;
+  connections: OpenTransports;
   /** The SSE and long-poll sessions of this node (the fleet layer reaches them through this). */
   sessions: HttpSessions;
   /** Open connections per dialect: what the node registry reports. */
   countsByDialect(): Record<string, number>;
+}
+
+/** The open transports, as shutdown reads them. */
+export interface OpenTransports extends Iterable<Transport> {
+  readonly size: number;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -90,12 +95,34 @@ function httpTransportOf(path: string): { kind: "sse" | "poll"; base: string } |
 
 const serves = (route: EndpointRoute, kind: TransportKind) => route.transports?.includes(kind) ?? true;
 
+/** How many client addresses `intern` remembers: past that it starts over (a bound, not a cache worth tuning). */
+const INTERNED_MAX = 4096;
+const interned = new Map<string, string>();
+
+/** One string per client address, however many sockets it has open (a load balancer's address may have thousands). */
+function intern(address: string): string {
+  const known = interned.get(address);
+  if (known !== undefined) return known;
+  if (interned.size >= INTERNED_MAX) interned.clear();
+  interned.set(address, address);
+  return address;
+}
+
+/**
+ * Lets go of the socket's cached peer (an object and an address string per
+ * socket) once the address was decided and kept: node asks the system again
+ * if anyone reads it later.
+ */
+function forgetPeer(socket: Socket): void {
+  const cached = socket as unknown as { _peername?: unknown };
+  if (cached._peername !== undefined) cached._peername = undefined;
+}
+
 /** One HTTP server on one port: built-in probes, HTTP routes, and client endpoints over WebSocket, SSE and long-poll. */
 export function createHttpTransport(opts: HttpServerOptions): HttpFront {
   const { routes, log, metrics } = opts;
-  const connections = new Set<Transport>();
   const counts = new Map<string, number>();
-  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, clientTracking: false });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: opts.maxPayload, perMessageDeflate: false, clientTracking: false, WebSocket: TransportSocket });
   const onSlowReader: SlowReaderHook = (t) => {
     metrics.slowReaders.inc();
     log.warn({ conn: t.id }, "slow reader disconnected");
@@ -103,12 +130,17 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
 
   const addresses = new AddressCounts(() => opts.limits().connectionsPerAddress, metrics.registry);
 
-  /** The dialect of each open connection: what `closed` needs, without a closure per connection. */
+  /** Every open connection and its dialect (what `closed` needs, without a closure per connection); one table, not two. */
   const dialects = new Map<Transport, string>();
+  const connections: OpenTransports = {
+    get size() {
+      return dialects.size;
+    },
+    [Symbol.iterator]: () => dialects.keys(),
+  };
 
   /** One log line and one gauge move per open and per close, for every dialect and transport alike. */
   function opened(t: Transport, dialect: string): void {
-    connections.add(t);
     dialects.set(t, dialect);
     addresses.opened(t.remoteAddress);
     counts.set(dialect, (counts.get(dialect) ?? 0) + 1);
@@ -121,7 +153,6 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
     const dialect = dialects.get(t);
     if (dialect === undefined) return;
     dialects.delete(t);
-    connections.delete(t);
     addresses.closed(t.remoteAddress);
     counts.set(dialect, (counts.get(dialect) ?? 1) - 1);
     metrics.connections.dec({ dialect });
@@ -133,8 +164,12 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
     return (code) => closed(t, code);
   }
 
-  // The code a WebSocket ended with is ours when the peer never answered our close (a slow reader's 1008).
-  const wsEnded = (t: WsTransport) => closed(t, t.closedWith);
+  const wsSettings: WsSettings = {
+    maxQueueBytes: opts.maxQueueBytes,
+    onSlowReader,
+    // The code a WebSocket ended with is ours when the peer never answered our close (a slow reader's 1008).
+    onEnded: (t) => closed(t, t.closedWith),
+  };
 
   const sessions = new HttpSessions({
     nodeId: opts.nodeId,
@@ -216,18 +251,21 @@ export function createHttpTransport(opts: HttpServerOptions): HttpFront {
     // Checked in the turn the upgrade completes (handleUpgrade calls back synchronously): concurrent upgrades cannot slip past the limit.
     if (!addresses.mayOpen(remote)) return refuseUpgrade(socket, TOO_MANY);
     // ws calls back synchronously, or never (a bad handshake it answered itself).
-    const accepted: WebSocket[] = [];
+    const accepted: TransportSocket[] = [];
     wss.handleUpgrade(req, socket, head, (ws) => accepted.push(ws));
     const ws = accepted[0];
     if (!ws) return;
-    const transport = new WsTransport(ws, socket, remote, opts.maxQueueBytes, onSlowReader, wsEnded);
+    // From here ws destroys the socket on an error itself: a second listener would cost every socket a listener array.
+    socket.removeListener("error", destroySocket);
+    forgetPeer(socket);
+    const transport = new WsTransport(ws, socket, remote, wsSettings);
     opened(transport, owner);
     route.accept(transport, req, url);
   }
 
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     socket.on("error", destroySocket);
-    const remote = decideClientAddress(req, trusted);
+    const remote = intern(decideClientAddress(req, trusted));
     const url = parseTarget(req);
     if (!url) return refuseUpgrade(socket, { status: 400, body: JSON.stringify(BAD_TARGET) });
     const found = routes.find(({ route }) => route.kind === "endpoint" && serves(route, "websocket") && route.match(url.pathname));

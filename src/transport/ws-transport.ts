@@ -6,26 +6,56 @@ import { SLOW_READER, SLOW_READER_CLOSE_MS, WRITE_AHEAD_BYTES } from "./slow-rea
 import { connectionId, type SlowReaderHook, type Transport, type TransportEvents } from "./transport.js";
 import { textFrame } from "./ws-frame.js";
 
-const TRANSPORT = Symbol("transport");
 /** From this many frames in one flush on, they are copied into one buffer before the write… */
 const COALESCE_FRAMES = 8;
 /** …unless they are more bytes than this: a big burst stays the shared frames' bytes, not a private copy per socket. */
 const COALESCE_MAX_BYTES = 64 * 1024;
-/** A WebSocket or its socket, carrying the transport its shared listeners call. */
-type Carrier = { [TRANSPORT]?: WsTransport };
-const transportOf = (emitter: unknown): WsTransport | undefined => (emitter as Carrier)[TRANSPORT];
 
-function onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-  transportOf(this)?.onMessage(data, isBinary);
+/**
+ * The WebSocket class the server makes (`new WebSocketServer({ WebSocket:
+ * TransportSocket })`). Its transport is a declared field, so it sits inside
+ * the object from the start: a property added after construction would cost
+ * every socket a property array of its own. ws tells a socket's events by
+ * calling its `emit`; the three a transport needs go straight to it, so no
+ * listener (and no listener table entry) is kept per socket.
+ */
+export class TransportSocket extends WebSocket {
+  transport: WsTransport | null = null;
+
+  /** Called once, by the transport this socket carries. */
+  carry(transport: WsTransport): void {
+    this.transport = transport;
+    // Nothing listens (events go through `emit` below): no listener table either, until something
+    // does listen (EventEmitter makes one then, as it does for an emitter that never had one).
+    if (this.eventNames().length === 0) (this as unknown as { _events: unknown })._events = undefined;
+  }
+
+  // Server sockets are told of at most two arguments; ws has no other caller of emit.
+  override emit(event: string | symbol, a?: unknown, b?: unknown): boolean {
+    const transport = this.transport;
+    switch (event) {
+      case "message":
+        transport?.onMessage(a as Buffer, b as boolean);
+        return true;
+      case "close":
+        transport?.finish(a as number);
+        return true;
+      case "error":
+        // Handled here, never thrown: ws destroys the socket itself; the transport lets go of its queue.
+        transport?.terminate();
+        return true;
+      default:
+        return arguments.length === 1 ? super.emit(event) : super.emit(event, a, b);
+    }
+  }
 }
-function onClose(this: WebSocket, code: number): void {
-  transportOf(this)?.finish(code);
-}
-function onError(this: WebSocket): void {
-  transportOf(this)?.terminate();
-}
-function onDrain(this: Socket): void {
-  transportOf(this)?.drained();
+
+/** What every WebSocket transport of one server shares (one object for the node, not fields per connection). */
+export interface WsSettings {
+  readonly maxQueueBytes: number;
+  readonly onSlowReader: SlowReaderHook;
+  /** Told once the transport has ended, with the code it ended with. */
+  readonly onEnded?: (transport: WsTransport) => void;
 }
 
 /**
@@ -39,11 +69,13 @@ function onDrain(this: Socket): void {
  */
 export class WsTransport implements Transport, Flushable {
   readonly id = connectionId();
-  readonly kind = "websocket" as const;
-  private queue: Buffer[] = [];
-  /** Bytes in `queue`. */
+  /** The first frame waiting to be written: the fan-out writes one per turn, and that takes no array. */
+  private first: Buffer | null = null;
+  /** The frames after `first`, in order; made by a second frame, let go at the flush. */
+  private rest: Buffer[] | null = null;
+  /** Bytes in `first` and `rest`. */
   private queued = 0;
-  /** The socket was behind at the last flush: everything in `queue` waits for its drain, and is part of the reader's debt. */
+  /** The socket was behind at the last flush: everything queued waits for its drain, and is part of the reader's debt. */
   private waitingDrain = false;
   /** Run once the next flush has handed the queue to an open socket; dropped if the socket closes first. */
   private afterFlush: Array<() => void> | null = null;
@@ -56,20 +88,16 @@ export class WsTransport implements Transport, Flushable {
   closedWith = 0;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: TransportSocket,
     private readonly socket: Socket,
     readonly remoteAddress: string,
-    private readonly maxQueueBytes: number,
-    private readonly onSlowReader: SlowReaderHook,
-    /** Told once the transport has ended, with the code it ended with (one function for the node, not one per connection). */
-    private readonly onEnded?: (transport: WsTransport) => void,
+    private readonly settings: WsSettings,
   ) {
-    // Shared listeners that find the transport through the emitter: no closures per connection.
-    (ws as Carrier)[TRANSPORT] = this;
-    (socket as Carrier)[TRANSPORT] = this;
-    ws.on("message", onMessage);
-    ws.on("close", onClose);
-    ws.on("error", onError);
+    ws.carry(this);
+  }
+
+  get kind(): "websocket" {
+    return "websocket";
   }
 
   bind(events: TransportEvents): void {
@@ -89,8 +117,9 @@ export class WsTransport implements Transport, Flushable {
     const wire = typeof frame === "string" ? textFrame(frame) : (frame.wire ??= textFrame(frame.text));
     // What the reader has not taken from earlier turns is its debt; this
     // turn's own frames are not counted, or a burst would cut off healthy readers too.
-    if (this.debt > this.maxQueueBytes) return this.cutOff();
-    this.queue.push(wire);
+    if (this.debt > this.settings.maxQueueBytes) return this.cutOff();
+    if (this.first === null) this.first = wire;
+    else (this.rest ??= []).push(wire);
     this.queued += wire.length;
     if (this.waitingDrain) return;
     if (typeof frame !== "string" && frame.lazy) markLazy(this);
@@ -128,36 +157,40 @@ export class WsTransport implements Transport, Flushable {
   /** Gives the queue to the socket, unless the socket is behind (and `all` is not asked): then it waits for the drain. */
   private handOver(all: boolean): void {
     if (!this.open) return this.drop();
-    if (this.queue.length > 0) {
-      if (!all && this.socket.writableLength >= WRITE_AHEAD_BYTES) {
+    const first = this.first;
+    if (first !== null) {
+      const socket = this.socket;
+      if (!all && socket.writableLength >= WRITE_AHEAD_BYTES) {
         if (!this.waitingDrain) {
           this.waitingDrain = true;
-          this.socket.once("drain", onDrain);
+          // Rare (a reader behind by the write-ahead): a listener only then, not one per socket.
+          socket.once("drain", () => this.drained());
         }
-        if (this.debt > this.maxQueueBytes) return this.cutOff();
+        if (this.debt > this.settings.maxQueueBytes) return this.cutOff();
         // What waits for this turn's frames waits with them.
         return;
       }
-      const batch = this.queue;
+      const rest = this.rest;
       const bytes = this.queued;
+      this.first = null;
+      this.rest = null;
       this.queued = 0;
-      if (batch.length === 1) {
-        // The fan-out's common case: one frame this turn, written as it is, and the queue kept for the next turn.
-        const wire = batch[0];
-        batch.length = 0;
-        this.socket.write(wire);
+      if (rest === null) {
+        // The fan-out's common case: one frame this turn, written as it is.
+        socket.write(first);
+      } else if (rest.length + 1 >= COALESCE_FRAMES && bytes <= COALESCE_MAX_BYTES) {
+        // Many small frames (a presence window's notices): one copy into one buffer is far cheaper than a writev of as many pieces.
+        const joined = Buffer.allocUnsafe(bytes);
+        let at = first.copy(joined, 0);
+        for (const wire of rest) at += wire.copy(joined, at);
+        socket.write(joined);
       } else {
-        this.queue = [];
-        if (batch.length >= COALESCE_FRAMES && bytes <= COALESCE_MAX_BYTES) {
-          // Many small frames (a presence window's notices): one copy into one buffer is far cheaper than a writev of as many pieces.
-          this.socket.write(Buffer.concat(batch, bytes));
-        } else {
-          this.socket.cork();
-          for (const wire of batch) this.socket.write(wire);
-          this.socket.uncork();
-        }
+        socket.cork();
+        socket.write(first);
+        for (const wire of rest) socket.write(wire);
+        socket.uncork();
       }
-      if (this.socket.writableLength > this.maxQueueBytes) return this.cutOff();
+      if (socket.writableLength > this.settings.maxQueueBytes) return this.cutOff();
     }
     const done = this.afterFlush;
     this.afterFlush = null;
@@ -167,7 +200,7 @@ export class WsTransport implements Transport, Flushable {
   /** The socket took what it held: what waited for it goes now. */
   drained(): void {
     this.waitingDrain = false;
-    if (this.queue.length > 0 || this.afterFlush) this.handOver(false);
+    if (this.first !== null || this.afterFlush) this.handOver(false);
   }
 
   onMessage(data: Buffer, isBinary: boolean): void {
@@ -183,7 +216,7 @@ export class WsTransport implements Transport, Flushable {
     if (this.cut || this.closed) return;
     this.cut = true;
     this.drop();
-    this.onSlowReader(this);
+    this.settings.onSlowReader(this);
     this.closeCode = SLOW_READER.code;
     this.ws.close(SLOW_READER.code, SLOW_READER.reason);
     setTimeout(() => this.ws.terminate(), SLOW_READER_CLOSE_MS).unref();
@@ -195,7 +228,8 @@ export class WsTransport implements Transport, Flushable {
   }
 
   private drop(): void {
-    this.queue = [];
+    this.first = null;
+    this.rest = null;
     this.queued = 0;
     this.afterFlush = null;
   }
@@ -208,6 +242,6 @@ export class WsTransport implements Transport, Flushable {
     const abrupt = this.closeCode === 0 && (code === 1006 || code === 1005);
     this.closedWith = this.closeCode !== 0 && code === 1006 ? this.closeCode : code;
     this.events?.onClose(this.closedWith, abrupt);
-    this.onEnded?.(this);
+    this.settings.onEnded?.(this);
   }
 }

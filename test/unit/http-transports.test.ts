@@ -11,7 +11,7 @@ import { POLL_GONE_MS, POLL_LINGER_MS, POLL_WAIT_MS, PollTransport, type PollRes
 import { SSE_KEEPALIVE_MS, SseTransport } from "../../src/transport/sse-transport.js";
 import { TimerWheel } from "../../src/transport/timer-wheel.js";
 import type { Transport } from "../../src/transport/transport.js";
-import { WsTransport } from "../../src/transport/ws-transport.js";
+import { TransportSocket, WsTransport } from "../../src/transport/ws-transport.js";
 
 async function until(check: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -343,12 +343,18 @@ describe("HTTP sessions: CORS and settings (`transports.*`)", () => {
 });
 
 /** A bare ws server whose sockets become WsTransports. */
-async function wsServer(): Promise<{ wss: WebSocketServer; transports: WsTransport[]; url: string }> {
-  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1" });
+async function wsServer(): Promise<{ wss: WebSocketServer; transports: WsTransport[]; sockets: TransportSocket[]; url: string }> {
+  // As the node makes them: no client tracking (it would listen on every socket).
+  const wss = new WebSocketServer({ port: 0, host: "127.0.0.1", WebSocket: TransportSocket, clientTracking: false });
   await new Promise((r) => wss.once("listening", r));
   const transports: WsTransport[] = [];
-  wss.on("connection", (ws, req) => transports.push(new WsTransport(ws, req.socket, "127.0.0.1", 1 << 20, () => undefined)));
-  return { wss, transports, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}` };
+  const settings = { maxQueueBytes: 1 << 20, onSlowReader: () => undefined };
+  const sockets: TransportSocket[] = [];
+  wss.on("connection", (ws, req) => {
+    sockets.push(ws);
+    transports.push(new WsTransport(ws, req.socket, "127.0.0.1", settings));
+  });
+  return { wss, transports, sockets, url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}` };
 }
 
 describe("WebSocket transport", () => {
@@ -384,6 +390,23 @@ describe("WebSocket transport", () => {
         { code: 4000, abrupt: false },
       ],
     );
+    await new Promise((r) => wss.close(r));
+  });
+  it("hears its socket's frames and close through the socket itself: no listener kept per socket", async () => {
+    const { wss, transports, sockets, url } = await wsServer();
+    const client = new WebSocket(url);
+    await until(() => transports.length === 1, "the socket");
+    const t = transports[0];
+    const heard: string[] = [];
+    t.bind({ onFrame: (data, isBinary) => heard.push(`${isBinary ? "bin" : "text"}:${data.toString()}`), onClose: (code) => heard.push(`close:${code}`) });
+    assert.equal(sockets[0].eventNames().length, 0);
+    client.send("hello");
+    client.send(Buffer.from("raw"), { binary: true });
+    await until(() => heard.length === 2, "both frames");
+    client.close(4001, "done");
+    await until(() => heard.length === 3, "the close");
+    assert.deepEqual(heard, ["text:hello", "bin:raw", "close:4001"]);
+    assert.equal(t.open, false);
     await new Promise((r) => wss.close(r));
   });
   it("a lazy frame (a presence notice) arrives on its own, and never after a later ordinary frame", async () => {
