@@ -24,7 +24,8 @@ export interface Disconnect {
 export type DisconnectWatcher = ((order: Disconnect) => void) | { disconnected(order: Disconnect): void };
 
 export class Disconnects {
-  private readonly watchers = new Map<string, Set<DisconnectWatcher>>();
+  /** A user's watcher itself while it is the only one (a guest is its own user): a Set only from the second. */
+  private readonly watchers = new Map<string, DisconnectWatcher | Set<DisconnectWatcher>>();
 
   constructor(
     private readonly hub: Hub,
@@ -41,21 +42,22 @@ export class Disconnects {
 
   /** Calls `fn` when the user is disconnected (on any node's order); returns the way to stop watching. */
   watch(userId: string, watcher: DisconnectWatcher): () => void {
-    let set = this.watchers.get(userId);
-    if (!set) this.watchers.set(userId, (set = new Set()));
-    set.add(watcher);
+    const found = this.watchers.get(userId);
+    if (found === undefined) this.watchers.set(userId, watcher);
+    else if (found instanceof Set) found.add(watcher);
+    else if (found !== watcher) this.watchers.set(userId, new Set([found, watcher]));
     return () => this.unwatch(userId, watcher);
   }
 
   unwatch(userId: string, watcher: DisconnectWatcher): void {
-    const set = this.watchers.get(userId);
-    if (!set?.delete(watcher)) return;
-    if (set.size === 0) this.watchers.delete(userId);
+    const found = this.watchers.get(userId);
+    if (found === watcher || (found instanceof Set && found.delete(watcher) && found.size === 0)) this.watchers.delete(userId);
   }
 
   /** How many of this node's connections watch the user (for tests and stats). */
   watching(userId: string): number {
-    return this.watchers.get(userId)?.size ?? 0;
+    const found = this.watchers.get(userId);
+    return found === undefined ? 0 : found instanceof Set ? found.size : 1;
   }
 
   /** Orders every node to close the user's connections. Nothing is stored: a reconnect is allowed. */
@@ -64,14 +66,17 @@ export class Disconnects {
   }
 
   private fire(order: Disconnect): void {
-    const set = this.watchers.get(order.userId);
-    if (set) {
+    const found = this.watchers.get(order.userId);
+    if (found !== undefined) {
       this.watchers.delete(order.userId);
-      for (const w of set) {
-        if (typeof w === "function") w(order);
-        else w.disconnected(order);
-      }
+      if (found instanceof Set) for (const w of found) tell(w, order);
+      else tell(found, order);
     }
     this.endCredentials(order.userId);
   }
+}
+
+function tell(watcher: DisconnectWatcher, order: Disconnect): void {
+  if (typeof watcher === "function") watcher(order);
+  else watcher.disconnected(order);
 }
