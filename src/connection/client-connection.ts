@@ -1,9 +1,9 @@
 import type { AuthSession } from "../core/auth.js";
-import { TokenBucket } from "../core/rate-limit.js";
+import { rateClock, spent, TOKEN, type Rate } from "../core/rate-limit.js";
 import type { OutFrame } from "../core/types.js";
 import type { Timed } from "../transport/timer-wheel.js";
 import type { Transport, TransportEvents } from "../transport/transport.js";
-import type { Clients, Drainable, UserAllowance } from "./clients.js";
+import type { AllowanceHolder, Clients, Drainable, UserAllowance } from "./clients.js";
 import type { DialectTally } from "../observability/metrics.js";
 import { watchCredential, type CredentialEnd } from "./credentials.js";
 import { FloodGuard } from "../transport/flood-guard.js";
@@ -65,7 +65,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  * dialect supplies how frames are read and refusals said (`Protocol`) and its
  * handlers (`Handlers`).
  */
-export class ClientConnection<Req = unknown, Ref = never> implements TransportEvents, Timed, Drainable {
+export class ClientConnection<Req = unknown, Ref = never> implements TransportEvents, Timed, Drainable, AllowanceHolder {
   /** The transport's id: this connection in logs, presence and hub subscriptions. */
   readonly id: string;
   deadline = 0;
@@ -78,17 +78,28 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
   /** The idle period runs (after `ready`, or from the start for protocols without a grace period). */
   private idling = false;
   private firstTaken = false;
-  private readonly bucket: TokenBucket;
+  /** The connection's own rate limit: its limits (shared by the node's connections) and its bucket (see `Rate`). */
+  private readonly rate: Rate;
+  private tokens: number;
+  private stamp: number;
   private readonly counts: DialectTally;
   /** Made at the first refusal by the rate limit. */
   private flood: FloodGuard | null = null;
-  private allowance: UserAllowance | null = null;
+  /**
+   * The user it acts as: it draws on that user's allowance, and watches the
+   * user's "disconnect everywhere" (this object is the watcher).
+   */
+  private user: string | null = null;
+  /** The user's allowance, kept here while this is the user's only connection on the node (`Clients.join`). */
+  userRate: Rate | null = null;
+  userTokens = 0;
+  userStamp = 0;
+  /** …or shared with the user's other connections here. */
+  sharedAllowance: UserAllowance | null = null;
   private held: Held | null = null;
   private afterReplies: Array<() => void> | null = null;
   /** Every credential this connection has used, by revocation id: any of them ending ends it. */
   private watches: Map<string, () => void> | null = null;
-  /** The user whose "disconnect everywhere" this connection watches (this object is the watcher). */
-  private disconnectWatch: string | null = null;
   private heartbeat: Heartbeat | null = null;
   private done = false;
   private settle: (() => void) | null = null;
@@ -102,8 +113,9 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
   ) {
     this.id = transport.id;
     this.counts = clients.metrics.tally(protocol.name);
-    const { limits } = clients.config;
-    this.bucket = new TokenBucket(limits.messagesPerSecond, limits.burst);
+    this.rate = clients.connectionRate();
+    this.tokens = this.rate.full;
+    this.stamp = rateClock();
     transport.bind(this);
     clients.add(this);
     const grace = protocol.graceMs?.(clients.config);
@@ -142,14 +154,17 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
 
   /** Who is connected: the connection draws on that user's allowance from now on. */
   actAs(userId: string): void {
-    if (this.allowance?.userId === userId || this.closing) return;
-    if (this.allowance) this.clients.release(this.allowance);
-    this.allowance = this.clients.allowance(userId);
+    if (this.user === userId || this.closing) return;
+    const clients = this.clients;
     // An operator's "disconnect this user everywhere" reaches every connection acting as it, credential or not.
-    const disconnects = this.clients.core.revocations.disconnects;
-    if (this.disconnectWatch !== null) disconnects.unwatch(this.disconnectWatch, this);
+    const disconnects = clients.core.revocations.disconnects;
+    if (this.user !== null) {
+      clients.leave(this.user, this);
+      disconnects.unwatch(this.user, this);
+    }
+    clients.join(userId, this);
     disconnects.watch(userId, this);
-    this.disconnectWatch = userId;
+    this.user = userId;
   }
 
   /** The operator's "disconnect this user everywhere" reached this node. */
@@ -291,11 +306,12 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     this.clients.wheel.cancel(this);
     if (this.watches) for (const stop of this.watches.values()) stop();
     this.watches = null;
-    if (this.disconnectWatch !== null) this.clients.core.revocations.disconnects.unwatch(this.disconnectWatch, this);
-    this.disconnectWatch = null;
+    if (this.user !== null) {
+      this.clients.core.revocations.disconnects.unwatch(this.user, this);
+      this.clients.leave(this.user, this);
+      this.user = null;
+    }
     this.heartbeat?.stop();
-    if (this.allowance) this.clients.release(this.allowance);
-    this.allowance = null;
     this.held = null;
     // After the request in progress: it may still be joining a room or attaching a subscription.
     this.chain = this.chain
@@ -371,9 +387,14 @@ export class ClientConnection<Req = unknown, Ref = never> implements TransportEv
     this.close(overloaded.close?.code ?? 1008, "flooding");
   }
 
+  /** A token from the connection's bucket, then from its user's (the first is spent even when the second refuses). */
   private take(): boolean {
-    if (!this.bucket.take()) return false;
-    return this.allowance === null || this.allowance.bucket.take();
+    const now = rateClock();
+    const tokens = this.rate.refilled(this.tokens, this.stamp, now);
+    this.tokens = spent(tokens);
+    this.stamp = now;
+    if (tokens < TOKEN) return false;
+    return this.user === null || this.clients.takeForUser(this, now);
   }
 
   /** A refusal waits its turn like any reply: a connection's answers keep its frames' order. */

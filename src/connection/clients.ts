@@ -1,6 +1,6 @@
 import type { Config } from "../config/schema.js";
 import type { Core } from "../core/core.js";
-import { TokenBucket } from "../core/rate-limit.js";
+import { Rate, rateClock, spent, TOKEN } from "../core/rate-limit.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { TimerWheel } from "../transport/timer-wheel.js";
@@ -25,18 +25,39 @@ export interface Drainable {
   readonly finished: Promise<void>;
 }
 
-/** One user's shared allowance, held by each of its connections on this node. */
-export class UserAllowance {
-  holders = 0;
-  readonly bucket: TokenBucket;
+/** Where a user's allowance on this node is kept: its limits and its bucket (see `Rate`). */
+export interface UserBucket {
+  userRate: Rate | null;
+  userTokens: number;
+  userStamp: number;
+}
+
+/**
+ * A connection that acts as a user. While it is the user's only connection on
+ * this node the user's allowance is kept on it (no object of its own: most
+ * users have one connection); from the second on they share a `UserAllowance`.
+ */
+export interface AllowanceHolder extends UserBucket {
+  sharedAllowance: UserAllowance | null;
+}
+
+/** One user's allowance, shared by its connections on this node once it has more than one. */
+export class UserAllowance implements UserBucket {
+  /** Made for the user's second connection. */
+  holders = 2;
 
   constructor(
     readonly userId: string,
-    perSecond: number,
-    burst: number,
-  ) {
-    this.bucket = new TokenBucket(perSecond * USER_SHARE, burst * USER_SHARE);
-  }
+    public userRate: Rate,
+    public userTokens: number,
+    public userStamp: number,
+  ) {}
+}
+
+/** The buckets' limits under one setting of `limits`: a connection's own, and a user's (USER_SHARE times as much). */
+interface Rates {
+  readonly connection: Rate;
+  readonly user: Rate;
 }
 
 /** Resolves when every promise settled or after `ms`, whichever comes first. */
@@ -54,7 +75,9 @@ async function settledWithin(promises: Array<Promise<unknown>>, ms: number): Pro
  */
 export class Clients {
   private readonly open = new Set<Drainable>();
-  private readonly users = new Map<string, UserAllowance>();
+  /** Per user: its only connection on this node (which keeps the allowance), or the allowance its connections share. */
+  private readonly users = new Map<string, AllowanceHolder | UserAllowance>();
+  private currentRates: Rates | null = null;
 
   constructor(
     readonly core: Core,
@@ -76,17 +99,61 @@ export class Clients {
     this.open.delete(conn);
   }
 
-  /** The user's allowance on this node, shared by its connections; `release` it when the connection ends or changes user. */
-  allowance(userId: string): UserAllowance {
-    let found = this.users.get(userId);
-    if (!found) this.users.set(userId, (found = new UserAllowance(userId, this.config.limits.messagesPerSecond, this.config.limits.burst)));
-    found.holders += 1;
-    return found;
+  /** The limits a connection opening now gets (one object for all while the settings stay the same). */
+  connectionRate(): Rate {
+    return this.rates().connection;
   }
 
-  release(allowance: UserAllowance): void {
-    allowance.holders -= 1;
-    if (allowance.holders <= 0 && this.users.get(allowance.userId) === allowance) this.users.delete(allowance.userId);
+  /** The connection acts as the user from now on: it draws on the user's allowance on this node; `leave` when it ends or changes user. */
+  join(userId: string, holder: AllowanceHolder): void {
+    const found = this.users.get(userId);
+    if (found === undefined) {
+      const rate = this.rates().user;
+      holder.userRate = rate;
+      holder.userTokens = rate.full;
+      holder.userStamp = rateClock();
+      this.users.set(userId, holder);
+      return;
+    }
+    let shared: UserAllowance;
+    if (found instanceof UserAllowance) {
+      shared = found;
+      shared.holders += 1;
+    } else {
+      // The user's second connection: the first one's bucket, as it stands, becomes the one they share.
+      shared = new UserAllowance(userId, found.userRate!, found.userTokens, found.userStamp);
+      found.sharedAllowance = shared;
+      this.users.set(userId, shared);
+    }
+    holder.sharedAllowance = shared;
+  }
+
+  leave(userId: string, holder: AllowanceHolder): void {
+    const shared = holder.sharedAllowance;
+    holder.sharedAllowance = null;
+    const entry = this.users.get(userId);
+    if (shared === null) {
+      if (entry === holder) this.users.delete(userId);
+      return;
+    }
+    shared.holders -= 1;
+    if (shared.holders <= 0 && entry === shared) this.users.delete(userId);
+  }
+
+  /** Takes one message at `now` from the allowance of the user the holder acts as; false when it is spent. */
+  takeForUser(holder: AllowanceHolder, now: number): boolean {
+    const bucket: UserBucket = holder.sharedAllowance ?? holder;
+    const tokens = bucket.userRate!.refilled(bucket.userTokens, bucket.userStamp, now);
+    bucket.userTokens = spent(tokens);
+    bucket.userStamp = now;
+    return tokens >= TOKEN;
+  }
+
+  private rates(): Rates {
+    const { messagesPerSecond, burst } = this.config.limits;
+    const known = this.currentRates;
+    if (known !== null && known.connection.perSecond === messagesPerSecond && known.connection.burst === burst) return known;
+    return (this.currentRates = { connection: new Rate(messagesPerSecond, burst), user: new Rate(messagesPerSecond * USER_SHARE, burst * USER_SHARE) });
   }
 
   /** Users with an allowance on this node (it follows the open connections, not the closed ones). */

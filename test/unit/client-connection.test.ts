@@ -239,6 +239,32 @@ describe("client connection: rate limits", () => {
     await until(() => clients.allowances === 0, "the allowance to go with the last connection");
   });
 
+  it("a user's second connection shares what the first had already spent, and a changed user draws on the new one", async () => {
+    const burst = 2;
+    const clients = setup({ limits: { burst, messagesPerSecond: 0.001 } });
+    const first = connect(clients);
+    first.conn.actAs("ann");
+    // Alone, the first spends its own burst: the user's allowance (kept on it while it is alone) is that much less.
+    for (let i = 0; i < burst; i++) first.t.frame({ id: i, op: "x" });
+    const later = Array.from({ length: USER_SHARE }, () => connect(clients));
+    for (const { conn } of later) conn.actAs("ann");
+    for (const { t } of later) for (let i = 0; i < burst; i++) t.frame({ id: i, op: "x" });
+    await until(() => [first, ...later].every(({ t }) => t.sent.length === burst), "every answer");
+    const replies = later.flatMap(({ t }) => t.sent).filter((s) => s.startsWith("reply")).length;
+    assert.equal(replies, burst * USER_SHARE - burst, "the later connections had what the first left");
+    assert.equal(clients.allowances, 1);
+    // A connection that becomes another user leaves ann's allowance and starts bob's, full.
+    const other = connect(clients);
+    other.conn.actAs("ann");
+    other.conn.actAs("bob");
+    other.t.frame({ id: 9, op: "x" });
+    await until(() => other.t.sent.length === 1, "bob's answer");
+    assert.deepEqual(other.t.sent, ["reply:9"]);
+    assert.equal(clients.allowances, 2);
+    for (const { t } of [first, ...later, other]) t.drop();
+    await until(() => clients.allowances === 0, "the allowances to go with the last connections");
+  });
+
   it("an immediate request skips the queue and costs no token", async () => {
     const { t, h } = connect(setup({ limits: { burst: 2, messagesPerSecond: 0.001 } }));
     h.block();
