@@ -2,19 +2,26 @@
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * Whether parsed JSON nests deeper than `max` arrays/objects. Iterative, so
- * the check itself cannot overflow the stack on the input it is guarding
- * against (zod's recursive schemas throw RangeError near depth 2000).
+ * Whether parsed JSON nests deeper than `max` arrays/objects. Recursive only
+ * as deep as `max` (it stops there), so the check cannot overflow the stack
+ * on the input it is guarding against (zod's recursive schemas throw
+ * RangeError near depth 2000); it allocates nothing for arrays, the common
+ * case of a frame's lists.
  */
 export function tooDeep(value: unknown, max = MAX_JSON_DEPTH): boolean {
-  const stack: Array<[unknown, number]> = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (typeof node !== "object" || node === null) continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (typeof child === "object" && child !== null) stack.push([child, depth + 1]);
-    }
+  return deeper(value, 0, max);
+}
+
+function deeper(node: unknown, depth: number, max: number): boolean {
+  if (typeof node !== "object" || node === null) return false;
+  if (depth >= max) return true;
+  if (Array.isArray(node)) {
+    for (const child of node) if (typeof child === "object" && child !== null && deeper(child, depth + 1, max)) return true;
+    return false;
+  }
+  for (const key in node) {
+    const child = (node as Record<string, unknown>)[key];
+    if (typeof child === "object" && child !== null && deeper(child, depth + 1, max)) return true;
   }
   return false;
 }
