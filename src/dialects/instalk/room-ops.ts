@@ -103,8 +103,8 @@ export class RoomOps {
     if (this.joined.length >= cfg.maxRoomsPerConnection) return this.s.send({ r, o: "join-failed", reason: { code: "rooms.too-many" } });
     const result = await rooms.join(this.s, this.s.user, r, cfg.joinHistory);
     if (!result.ok) return this.s.send({ r, o: "join-failed", reason: { code: result.code } });
-    // A new array of exactly the rooms joined: a push would give an idle socket's one room a backing store of 17.
-    this.joined = [...this.joined, r];
+    // A new array of exactly the rooms joined: a push (or a spread) gives an idle socket's one room a backing store of 17.
+    this.joined = this.joined.concat(r);
     this.welcome(r, renderMembers(result.members, this.s.user.id), renderHistory(result.history), result.room.topic);
     result.release();
   }
