@@ -36,21 +36,21 @@ export interface MsgData {
   attachments: Json[];
 }
 
-const listOrAbsent = (v: unknown): v is Json[] | undefined => v === undefined || (Array.isArray(v) && v.length <= MAX_LIST);
+/** Absent or empty: a list with items goes through the schema, whose `z.json()` also refuses what JSON.parse lets by (1e400 is Infinity) and drops `__proto__` keys. */
+const noItems = (v: unknown): boolean => v === undefined || (Array.isArray(v) && v.length === 0);
 
 /**
- * The shape nearly every `msg` has (a string body within the limit, the lists
- * absent or short), read without zod: on the durable path zod's object walk
- * cost as much as the message's own JSON parse. The result is the schema's
- * for the same input (property-tested against it); null sends anything else
- * through the schema, which also words the errors. Data parsed from a frame's
- * JSON is JSON all the way down, which is all `z.json()` checks of a list item.
+ * The shape nearly every `msg` has (a string body within the limit, no
+ * mentions or attachments), read without zod: on the durable path zod's
+ * object walk cost as much as the message's own JSON parse. The result is
+ * the schema's for the same input (property-tested against it); null sends
+ * anything else through the schema, which also words the errors.
  */
 export function plainMsg(data: unknown, maxBodyChars: number): MsgData | null {
   if (typeof data !== "object" || data === null || Array.isArray(data)) return null;
   const { body, mentions, attachments } = data as Record<string, unknown>;
-  if (typeof body !== "string" || !charsWithin(body, 1, maxBodyChars) || !listOrAbsent(mentions) || !listOrAbsent(attachments)) return null;
-  return { body, mentions: mentions ?? [], attachments: attachments ?? [] };
+  if (typeof body !== "string" || !noItems(mentions) || !noItems(attachments) || !charsWithin(body, 1, maxBodyChars)) return null;
+  return { body, mentions: [], attachments: [] };
 }
 
 /** Absent, null and "" all mean "no mail" / "no token". */
