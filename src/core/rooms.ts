@@ -268,6 +268,8 @@ export function withSenderProfile(sender: UserRef, data: JsonObject): JsonObject
   // One per identity (a session's identity is replaced, never changed): not one per message.
   let by = profiles.get(sender);
   if (!by) profiles.set(sender, (by = Object.freeze(profile(sender))));
+  // An own `__proto__` key (JSON.parse makes one) would set the copy's prototype in the loop below: the spread keeps it as data.
+  if (Object.hasOwn(data, "__proto__")) return { ...data, by };
   // A plain copy loop: spreading objects of many shapes (every dialect's data) made this the durable path's costliest line after the parse.
   const out: JsonObject = {};
   for (const key of Object.keys(data)) out[key] = data[key];
