@@ -142,7 +142,7 @@ export class Rooms {
    * the append is queued within this call, with no turn of waiting between.
    */
   post(roomId: string, sender: UserRef, type: string, data: JsonObject): Promise<StoredEvent> {
-    const known = this.knownRetention(roomId);
+    const known = this.retentionReads.has(roomId) ? null : this.knownRetention(roomId);
     if (known === "keeps") return this.append(roomId, sender, type, data);
     if (known === "none") return Promise.reject(new RoomRefusal("room.no-retention", roomId));
     return this.mayStore(roomId).then(() => this.append(roomId, sender, type, data));
@@ -153,9 +153,8 @@ export class Rooms {
     return this.store.history.append(this.stream(roomId), event).then((stored) => this.hub.publishStored(toCoreEvent(stored)).then(() => stored));
   }
 
-  /** What the cache says of the room, when no read of it is pending: "keeps", "none", or null (read it). */
+  /** What the cache says of the room: "keeps", "none", or null (read it). Believed only while no read of it is pending. */
   private knownRetention(roomId: string): "keeps" | "none" | null {
-    if (this.retentionReads.has(roomId)) return null;
     const known = this.retention.get(roomId);
     if (!known) return null;
     if (known.none) return "none";

@@ -55,14 +55,14 @@ export class RoomOps {
       if (plain) return this.post(r, plain);
     }
     // Looked up per frame (built once per limit value): a live settings change applies to open sockets too.
-    const schema = dataSchemas(this.s.ctx.config.instalk.maxBodyChars)[o as keyof DataSchemas];
+    const schema = dataSchemas(cfg.maxBodyChars)[o as keyof DataSchemas];
     // The original client sends a message's text as `txt`.
     const parsed = schema.safeParse((o === "msg" ? bodyFromTxt(frame.data) : frame.data) ?? {});
     if (!parsed.success) return this.s.badRequest({ r, o }, issuesToErrors(parsed.error, "data"));
     const data = parsed.data as JsonObject;
     switch (o) {
       case "msg":
-        return this.post(r, data as unknown as MsgData);
+        return this.post(r, parsed.data as MsgData);
       case "set-room-topic":
         await rooms.setTopic(r, user, data.topic as string);
         return;

@@ -1,7 +1,6 @@
 import { z } from "zod";
 import { charsWithin } from "../common/chars.js";
 import { perLimit } from "../common/per-limit.js";
-import type { Json } from "../../core/json.js";
 
 export const ROOM_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 export const NAME = /^[\p{L}\p{N} ._-]{1,32}$/u;
@@ -29,12 +28,6 @@ function buildDataSchemas(maxBodyChars: number) {
   };
 }
 
-/** A `msg`'s data as the schema gives it: the body and the two lists, nothing else the client sent. */
-export interface MsgData {
-  body: string;
-  mentions: Json[];
-  attachments: Json[];
-}
 
 /** Absent or empty: a list with items goes through the schema, whose `z.json()` also refuses what JSON.parse lets by (1e400 is Infinity) and drops `__proto__` keys. */
 const noItems = (v: unknown): boolean => v === undefined || (Array.isArray(v) && v.length === 0);
@@ -76,6 +69,9 @@ export function bodyFromTxt(data: unknown): unknown {
 export const IDENTIFY_REFUSALS: Record<string, string> = { identity: "name.invalid", mail: "mail.invalid", token: "token.invalid" };
 
 export type DataSchemas = ReturnType<typeof buildDataSchemas>;
+
+/** A `msg`'s data as the schema gives it: the body and the two lists, nothing else the client sent. */
+export type MsgData = z.output<DataSchemas["msg"]>;
 
 /** Shared by every session: one set of these schemas weighs ~27 KiB. */
 export const dataSchemas = perLimit(buildDataSchemas);
